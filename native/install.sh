@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the three pinned native libraries ImageFinder binds to (ONNX Runtime 1.30.0, libvips 8.18.7,
+# sqlite-vec 0.1.9) from their official npm packages into native/node_modules, exactly as locked in
+# native/package-lock.json (integrity hashes checked by npm). Install scripts are never run: only the
+# shared libraries inside the packages are used. Safe to run repeatedly; a no-op when already installed.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+
+libs=(
+  "node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"
+  "node_modules/@img/sharp-libvips-linux-x64/lib/libvips-cpp.so.8.18.7"
+  "node_modules/sqlite-vec-linux-x64/vec0.so"
+)
+
+all_present() {
+  for lib in "${libs[@]}"; do [ -f "$lib" ] || return 1; done
+}
+
+if all_present && [ "${1:-}" != "--force" ]; then
+  echo "native: libraries already installed in $here/node_modules"
+  exit 0
+fi
+
+if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+  echo "native: only linux-x64 is supported (this is $(uname -s)-$(uname -m))" >&2
+  exit 1
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "native: npm is needed to fetch the pinned native packages (apt-get install -y npm, or install Node.js 20+)" >&2
+  exit 1
+fi
+
+echo "native: installing pinned packages from package-lock.json (npm ci --ignore-scripts)"
+npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+if ! all_present; then
+  echo "native: npm finished but a library is missing:" >&2
+  for lib in "${libs[@]}"; do [ -f "$lib" ] || echo "  $lib" >&2; done
+  exit 1
+fi
+echo "native: ok"

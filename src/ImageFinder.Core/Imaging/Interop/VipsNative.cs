@@ -1,0 +1,204 @@
+using System.Runtime.InteropServices;
+using ImageFinder.Native;
+
+namespace ImageFinder.Imaging.Interop;
+
+/// <summary>
+/// The libvips C API calls ImageFinder uses. Plain functions are <c>LibraryImport</c>s; the variadic ones
+/// (<c>const char* name, value, ..., NULL</c> option lists) are confined to this file and called through
+/// function pointers with fixed trailing arguments and a terminating NULL. Only integer and pointer
+/// arguments are ever passed through a variadic call, so the SysV x64 register rules are the same as for a
+/// non-variadic call.
+/// </summary>
+internal static unsafe partial class VipsNative
+{
+    // VipsInterpretation, VipsBandFormat, VipsInteresting and VipsFailOn values from the libvips headers.
+    internal const int InterpretationSrgb = 22;
+    internal const int FormatUChar = 0;
+    internal const int InterestingCentre = 1;
+
+    private static readonly delegate* unmanaged[Cdecl]<byte*, nuint, byte*, IntPtr, IntPtr> NewFromBufferFn =
+        (delegate* unmanaged[Cdecl]<byte*, nuint, byte*, IntPtr, IntPtr>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_image_new_from_buffer");
+
+    private static readonly delegate* unmanaged[Cdecl]<byte*, nuint, IntPtr*, int, byte*, int, byte*, int, byte*, IntPtr, IntPtr, int> ThumbnailBufferFn =
+        (delegate* unmanaged[Cdecl]<byte*, nuint, IntPtr*, int, byte*, int, byte*, int, byte*, IntPtr, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_thumbnail_buffer");
+
+    private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, IntPtr, int> ColourspaceFn =
+        (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_colourspace");
+
+    private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, IntPtr, int> CastFn =
+        (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_cast");
+
+    private static readonly delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr*, nuint*, IntPtr, int> WriteToBufferFn =
+        (delegate* unmanaged[Cdecl]<IntPtr, byte*, IntPtr*, nuint*, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_image_write_to_buffer");
+
+    private static readonly delegate* unmanaged[Cdecl]<byte*, nuint, IntPtr*, int, byte*, IntPtr, IntPtr, int> ThumbnailFitBufferFn =
+        (delegate* unmanaged[Cdecl]<byte*, nuint, IntPtr*, int, byte*, IntPtr, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_thumbnail_buffer");
+
+    private static ReadOnlySpan<byte> EmptyOptions => ""u8;
+    private static ReadOnlySpan<byte> HeightOption => "height\0"u8;
+    private static ReadOnlySpan<byte> CropOption => "crop\0"u8;
+    private static ReadOnlySpan<byte> OptionStringOption => "option_string\0"u8;
+
+    // Loader options: fail on truncated or broken data instead of filling the missing part with grey.
+    // (thumbnail's own "fail_on" option is not passed on to the loader; "option_string" is.)
+    private static ReadOnlySpan<byte> StrictLoad => "fail_on=error\0"u8;
+
+    [LibraryImport(NativeLibraries.Vips, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int vips_init(string argv0);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial void vips_concurrency_set(int concurrency);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial void vips_cache_set_max(int max);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial void vips_block_untrusted_set(int state);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial int vips_version(int flag);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial IntPtr vips_error_buffer_copy();
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial void vips_error_clear();
+
+    [LibraryImport(NativeLibraries.Vips, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial uint g_log_set_handler(string domain, int levels, delegate* unmanaged[Cdecl]<byte*, int, byte*, IntPtr, void> handler, IntPtr userData);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial void g_free(IntPtr memory);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial void g_object_unref(IntPtr gobject);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial int vips_image_get_width(VipsImageHandle image);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial int vips_image_get_height(VipsImageHandle image);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial int vips_image_get_bands(VipsImageHandle image);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial int vips_image_get_format(VipsImageHandle image);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial int vips_image_hasalpha(VipsImageHandle image);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial IntPtr vips_image_new_from_memory_copy(byte* data, nuint size, int width, int height, int bands, int format);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial IntPtr vips_image_write_to_memory(VipsImageHandle image, out nuint size);
+
+    /// <summary>Reads only the header (lazy): dimensions are known, no pixels are decoded yet.</summary>
+    internal static VipsImageHandle NewFromBuffer(byte* buffer, nuint length)
+    {
+        fixed (byte* options = EmptyOptions)
+        {
+            return new VipsImageHandle(NewFromBufferFn(buffer, length, options, IntPtr.Zero));
+        }
+    }
+
+    /// <summary>Decodes with shrink-on-load, auto-rotates by EXIF, resizes to fill <paramref name="size"/>² and crops the centre.</summary>
+    internal static VipsImageHandle ThumbnailBuffer(byte* buffer, nuint length, int size)
+    {
+        IntPtr result = IntPtr.Zero;
+        fixed (byte* height = HeightOption, crop = CropOption, optionString = OptionStringOption, strict = StrictLoad)
+        {
+            var status = ThumbnailBufferFn(buffer, length, &result, size, height, size, crop, InterestingCentre, optionString, (IntPtr)strict, IntPtr.Zero);
+            return Checked(status, result);
+        }
+    }
+
+    /// <summary>Decodes with shrink-on-load and auto-rotation, fitting the image inside <paramref name="size"/>² (no crop).</summary>
+    internal static VipsImageHandle ThumbnailFitBuffer(byte* buffer, nuint length, int size)
+    {
+        IntPtr result = IntPtr.Zero;
+        fixed (byte* optionString = OptionStringOption, strict = StrictLoad)
+        {
+            var status = ThumbnailFitBufferFn(buffer, length, &result, size, optionString, (IntPtr)strict, IntPtr.Zero);
+            return Checked(status, result);
+        }
+    }
+
+    /// <summary>Encodes to the format named by <paramref name="suffix"/> (e.g. <c>.jpg[Q=85]</c>); the bytes are copied out and freed.</summary>
+    internal static byte[]? WriteToBuffer(VipsImageHandle image, string suffix)
+    {
+        var suffixBytes = System.Text.Encoding.UTF8.GetBytes(suffix + "\0");
+        IntPtr buffer = IntPtr.Zero;
+        nuint length = 0;
+        int status;
+        fixed (byte* suffixPointer = suffixBytes)
+        {
+            status = WriteToBufferFn(image.DangerousGetHandle(), suffixPointer, &buffer, &length, IntPtr.Zero);
+        }
+
+        GC.KeepAlive(image);
+        if (status != 0 || buffer == IntPtr.Zero)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new ReadOnlySpan<byte>((void*)buffer, checked((int)length)).ToArray();
+        }
+        finally
+        {
+            g_free(buffer);
+        }
+    }
+
+    internal static VipsImageHandle Colourspace(VipsImageHandle image, int interpretation)
+    {
+        IntPtr result = IntPtr.Zero;
+        var status = ColourspaceFn(image.DangerousGetHandle(), &result, interpretation, IntPtr.Zero);
+        GC.KeepAlive(image);
+        return Checked(status, result);
+    }
+
+    internal static VipsImageHandle Cast(VipsImageHandle image, int format)
+    {
+        IntPtr result = IntPtr.Zero;
+        var status = CastFn(image.DangerousGetHandle(), &result, format, IntPtr.Zero);
+        GC.KeepAlive(image);
+        return Checked(status, result);
+    }
+
+    /// <summary>Takes (and clears) libvips' error buffer.</summary>
+    internal static string TakeError()
+    {
+        var buffer = vips_error_buffer_copy();
+        if (buffer == IntPtr.Zero)
+        {
+            return "unknown libvips error";
+        }
+
+        try
+        {
+            var text = Marshal.PtrToStringUTF8(buffer)?.Trim();
+            return string.IsNullOrEmpty(text) ? "unknown libvips error" : text;
+        }
+        finally
+        {
+            g_free(buffer);
+        }
+    }
+
+    private static VipsImageHandle Checked(int status, IntPtr result)
+    {
+        var handle = new VipsImageHandle(result);
+        if (status != 0 || handle.IsInvalid)
+        {
+            handle.Dispose();
+            return new VipsImageHandle(IntPtr.Zero);
+        }
+
+        return handle;
+    }
+}

@@ -1,0 +1,134 @@
+using ImageFinder.Imaging;
+using ImageFinder.Tests.Support;
+
+namespace ImageFinder.Tests.Imaging;
+
+public sealed class ImagePreprocessorTests
+{
+    private static readonly PreprocessingSpec Spec = PreprocessingSpec.ImageNet;
+    private readonly ImagePreprocessor preprocessor = new(Spec, maxPixels: 50_000_000);
+
+    [Fact]
+    public void Solid_colour_becomes_the_normalised_value_in_every_position_of_each_channel()
+    {
+        var tensor = new float[Spec.TensorLength];
+        var size = preprocessor.Prepare(TestImages.Solid(255, 128, 0, 300, 200), tensor);
+
+        Assert.Equal(new ImageSize(300, 200), size);
+        var plane = 224 * 224;
+        AssertPlane(tensor.AsSpan(0, plane), (1f - 0.485f) / 0.229f);
+        AssertPlane(tensor.AsSpan(plane, plane), ((128 / 255f) - 0.456f) / 0.224f);
+        AssertPlane(tensor.AsSpan(2 * plane, plane), (0f - 0.406f) / 0.225f);
+    }
+
+    [Fact]
+    public void Crop_keeps_the_centre_of_the_shorter_side_resized_to_256()
+    {
+        // 512 wide, 256 high: left half black, right half white, a 4-pixel red band in the middle
+        // is outside the crop? No: the crop is the centre 224 of a 256x256 centre square, i.e. columns
+        // 144..367 of the original. Column 143 is black, column 368 is white; both lie outside.
+        const int width = 512, height = 256;
+        var pixels = new byte[width * height * 3];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var value = x < 256 ? (byte)0 : (byte)255;
+                var o = ((y * width) + x) * 3;
+                pixels[o] = pixels[o + 1] = pixels[o + 2] = value;
+            }
+        }
+
+        var tensor = new float[Spec.TensorLength];
+        preprocessor.Prepare(ImageEncoder.Encode(pixels, width, height, 3, EncodedFormat.Png), tensor);
+
+        var black = (0f - 0.485f) / 0.229f;
+        var white = (1f - 0.485f) / 0.229f;
+        // Red channel, row 100: the crop spans columns 144..367, so the edge is at crop column 112.
+        var row = tensor.AsSpan(100 * 224, 224);
+        Assert.Equal(black, row[0], 3);
+        Assert.Equal(black, row[108], 3);
+        Assert.Equal(white, row[116], 3);
+        Assert.Equal(white, row[223], 3);
+    }
+
+    [Fact]
+    public void Transparent_pixels_are_flattened_onto_white()
+    {
+        var rgba = new byte[64 * 64 * 4]; // all zero: black, fully transparent
+        var tensor = new float[Spec.TensorLength];
+        preprocessor.Prepare(ImageEncoder.Encode(rgba, 64, 64, 4, EncodedFormat.Png), tensor);
+
+        AssertPlane(tensor.AsSpan(0, 224 * 224), (1f - 0.485f) / 0.229f);
+    }
+
+    [Fact]
+    public void Grayscale_is_expanded_to_three_equal_channels()
+    {
+        var grey = Enumerable.Repeat((byte)200, 100 * 80).ToArray();
+        var tensor = new float[Spec.TensorLength];
+        preprocessor.Prepare(ImageEncoder.Encode(grey, 100, 80, 1, EncodedFormat.Png), tensor);
+
+        var plane = 224 * 224;
+        AssertPlane(tensor.AsSpan(0, plane), ((200 / 255f) - 0.485f) / 0.229f);
+        AssertPlane(tensor.AsSpan(plane, plane), ((200 / 255f) - 0.456f) / 0.224f);
+        AssertPlane(tensor.AsSpan(2 * plane, plane), ((200 / 255f) - 0.406f) / 0.225f);
+    }
+
+    [Theory]
+    [InlineData(EncodedFormat.Jpeg)]
+    [InlineData(EncodedFormat.Png)]
+    [InlineData(EncodedFormat.WebP)]
+    [InlineData(EncodedFormat.Gif)]
+    [InlineData(EncodedFormat.Tiff)]
+    public void Every_supported_format_decodes(EncodedFormat format)
+    {
+        var tensor = new float[Spec.TensorLength];
+        var size = preprocessor.Prepare(TestImages.Pattern(3, 200, 150, format), tensor);
+
+        Assert.Equal(new ImageSize(200, 150), size);
+        Assert.Contains(tensor, v => v != tensor[0]);
+    }
+
+    [Fact]
+    public void Junk_bytes_are_an_unsupported_format()
+    {
+        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare("hello, this is not an image"u8, new float[Spec.TensorLength]));
+        Assert.Equal(ImageDecodeFailure.UnsupportedFormat, error.Failure);
+        Assert.Contains("not in a known format", error.Message);
+    }
+
+    [Fact]
+    public void Empty_input_is_reported_as_empty()
+    {
+        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare([], new float[Spec.TensorLength]));
+        Assert.Equal(ImageDecodeFailure.Empty, error.Failure);
+    }
+
+    [Theory]
+    [InlineData(EncodedFormat.Jpeg)]
+    [InlineData(EncodedFormat.Png)]
+    public void Truncated_image_is_corrupt(EncodedFormat format)
+    {
+        var bytes = TestImages.Pattern(5, 400, 300, format);
+        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare(bytes.AsSpan(0, bytes.Length / 2), new float[Spec.TensorLength]));
+        Assert.Equal(ImageDecodeFailure.Corrupt, error.Failure);
+    }
+
+    [Fact]
+    public void Image_over_the_pixel_limit_is_refused_from_its_header()
+    {
+        var small = new ImagePreprocessor(Spec, maxPixels: 100 * 100);
+        var error = Assert.Throws<ImageDecodeException>(() => small.Prepare(TestImages.Pattern(1, 101, 100), new float[Spec.TensorLength]));
+        Assert.Equal(ImageDecodeFailure.TooManyPixels, error.Failure);
+        Assert.Contains("101x100", error.Message);
+    }
+
+    private static void AssertPlane(ReadOnlySpan<float> plane, float expected)
+    {
+        foreach (var value in plane)
+        {
+            Assert.Equal(expected, value, 3);
+        }
+    }
+}
