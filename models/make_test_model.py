@@ -35,7 +35,7 @@ from onnx import TensorProto, helper, numpy_helper
 SEED = 20261121
 OPSET = 13
 IR_VERSION = 7  # ONNX Runtime >= 1.3 reads IR 7; opset 13 needs IR >= 7
-MODEL_NAME = "tiny-test-cnn"
+MODEL_NAME = "tiny-test-cnn (NOT ResNet-50)"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "tiny-test.onnx")

@@ -123,9 +123,13 @@ public sealed class ImagePreprocessor
         using (srgb)
         {
             var cast = VipsNative.Cast(srgb, VipsNative.FormatUChar);
-            return cast.IsInvalid
-                ? throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image could not be converted to 8 bits: " + VipsNative.TakeError())
-                : cast;
+            if (cast.IsInvalid)
+            {
+                cast.Dispose();
+                throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image could not be converted to 8 bits: " + VipsNative.TakeError());
+            }
+
+            return cast;
         }
     }
 

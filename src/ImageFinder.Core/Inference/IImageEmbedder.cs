@@ -1,0 +1,19 @@
+using ImageFinder.Imaging;
+
+namespace ImageFinder.Inference;
+
+/// <summary>Turns images into embedding vectors with a CNN.</summary>
+public interface IImageEmbedder
+{
+    EmbeddingModel Model { get; }
+
+    /// <summary>The decoder and preprocessing the model expects.</summary>
+    ImagePreprocessor Preprocessor { get; }
+
+    /// <summary>Decodes and preprocesses <paramref name="encoded"/> on the calling thread, then infers it (batched with concurrent callers).</summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a usable image.</exception>
+    Task<ImageEmbedding> EmbedAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default);
+
+    /// <summary>Infers one tensor made by <see cref="Preprocessor"/>; the caller keeps ownership of it.</summary>
+    Task<float[]> InferAsync(float[] tensor, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,145 @@
+using System.Threading.Channels;
+
+namespace ImageFinder.Inference;
+
+/// <summary>
+/// Serialises inference on one dedicated thread and batches whatever is waiting into a single ONNX Runtime
+/// run (up to <c>maxBatchSize</c>). One session runs at a time with all intra-op threads, which is the
+/// fastest use of a CPU: concurrent runs would only fight over the same cores. Requests that arrive while a
+/// run is in progress form the next batch, so batching costs a lone request no added wait. The queue is
+/// bounded; <see cref="TryEnqueue"/> refuses when it is full, so callers can shed load instead of piling up.
+/// </summary>
+public sealed class InferenceQueue : IDisposable
+{
+    private readonly OnnxSession session;
+    private readonly string inputName;
+    private readonly string outputName;
+    private readonly int tensorLength;
+    private readonly int cropSize;
+    private readonly int dimension;
+    private readonly int maxBatchSize;
+    private readonly Channel<Request> requests;
+    private readonly Thread worker;
+    private readonly float[] batchBuffer;
+    private long runs;
+    private long images;
+
+    public InferenceQueue(OnnxSession session, ModelCard card, int maxBatchSize, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        this.session = session;
+        inputName = card.Input!;
+        outputName = card.Output!;
+        cropSize = card.CropSize;
+        tensorLength = card.Preprocessing.TensorLength;
+        dimension = card.Dimension;
+        this.maxBatchSize = maxBatchSize;
+        batchBuffer = GC.AllocateUninitializedArray<float>(tensorLength * maxBatchSize, pinned: true);
+        requests = Channel.CreateBounded<Request>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        worker = new Thread(Work) { IsBackground = true, Name = "ImageFinder inference" };
+        worker.Start();
+    }
+
+    /// <summary>Requests waiting to run.</summary>
+    public int Pending => requests.Reader.Count;
+
+    /// <summary>Number of ONNX Runtime runs so far, and the images they held.</summary>
+    public (long Runs, long Images) Statistics => (Interlocked.Read(ref runs), Interlocked.Read(ref images));
+
+    /// <summary>Queues one preprocessed CHW tensor, waiting for room; completes with its embedding.</summary>
+    public async Task<float[]> EnqueueAsync(float[] tensor, CancellationToken cancellationToken = default)
+    {
+        var request = Create(tensor, cancellationToken);
+        await requests.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        return await request.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Queues one tensor if there is room now; false when the queue is full.</summary>
+    public bool TryEnqueue(float[] tensor, CancellationToken cancellationToken, out Task<float[]> embedding)
+    {
+        var request = Create(tensor, cancellationToken);
+        embedding = request.Completion.Task;
+        return requests.Writer.TryWrite(request);
+    }
+
+    public void Dispose()
+    {
+        requests.Writer.TryComplete();
+        worker.Join();
+    }
+
+    private Request Create(float[] tensor, CancellationToken cancellationToken)
+    {
+        if (tensor.Length < tensorLength)
+        {
+            throw new ArgumentException($"A tensor needs {tensorLength} floats.", nameof(tensor));
+        }
+
+        return new Request(tensor, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
+    }
+
+    private void Work()
+    {
+        var reader = requests.Reader;
+        var batch = new List<Request>(maxBatchSize);
+        // A dedicated thread, not a pool thread: blocking here while idle starves nobody.
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            batch.Clear();
+            while (batch.Count < maxBatchSize && reader.TryRead(out var request))
+            {
+                if (request.Cancellation.IsCancellationRequested)
+                {
+                    request.Completion.TrySetCanceled(request.Cancellation);
+                    continue;
+                }
+
+                batch.Add(request);
+            }
+
+            if (batch.Count > 0)
+            {
+                RunBatch(batch);
+            }
+        }
+    }
+
+    private void RunBatch(List<Request> batch)
+    {
+        try
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Tensor.AsSpan(0, tensorLength).CopyTo(batchBuffer.AsSpan(i * tensorLength, tensorLength));
+            }
+
+            long[] shape = [batch.Count, 3, cropSize, cropSize];
+            var output = session.Run(inputName, batchBuffer.AsSpan(0, batch.Count * tensorLength), shape, outputName, out var outputShape);
+            if (outputShape.Length != 2 || outputShape[0] != batch.Count || outputShape[1] != dimension)
+            {
+                throw new InvalidModelException($"The model returned shape [{string.Join(",", outputShape)}]; expected [{batch.Count},{dimension}].");
+            }
+
+            Interlocked.Increment(ref runs);
+            Interlocked.Add(ref images, batch.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult(output.AsSpan(i * dimension, dimension).ToArray());
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var request in batch)
+            {
+                request.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    private sealed record Request(float[] Tensor, TaskCompletionSource<float[]> Completion, CancellationToken Cancellation);
+}

@@ -1,0 +1,75 @@
+using System.Buffers;
+using ImageFinder.Imaging;
+
+namespace ImageFinder.Inference;
+
+/// <summary>
+/// The CNN embedder: libvips preprocessing as the model card says, then the ONNX model (ResNet-50 by
+/// default: <c>[N,3,224,224]</c> in, pooled <c>[N,2048]</c> features out) through one shared session and an
+/// <see cref="InferenceQueue"/> that batches concurrent requests into one run.
+/// </summary>
+public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
+{
+    private readonly OnnxSession session;
+    private readonly InferenceQueue queue;
+
+    private OnnxImageEmbedder(OnnxSession session, ModelCard card, EmbedderOptions options)
+    {
+        this.session = session;
+        Card = card;
+        Model = new EmbeddingModel(card.Name, card.Description, card.Dimension, session.ModelPath);
+        Preprocessor = new ImagePreprocessor(card.Preprocessing, options.MaxImagePixels);
+        queue = new InferenceQueue(session, card, options.MaxBatchSize, options.QueueCapacity);
+    }
+
+    public EmbeddingModel Model { get; }
+
+    public ModelCard Card { get; }
+
+    public ImagePreprocessor Preprocessor { get; }
+
+    public InferenceQueue Queue => queue;
+
+    /// <summary>Loads the model and its card, and checks they fit together.</summary>
+    public static OnnxImageEmbedder Load(EmbedderOptions options)
+    {
+        var session = OnnxSession.Load(options.ModelPath, options.IntraOpThreads);
+        try
+        {
+            var card = ModelCard.Load(options.ModelPath, session);
+            return new OnnxImageEmbedder(session, card, options);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    public async Task<ImageEmbedding> EmbedAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default)
+    {
+        var tensor = RentTensor();
+        try
+        {
+            var size = Preprocessor.Prepare(encoded.Span, tensor.AsSpan(0, Preprocessor.Spec.TensorLength));
+            var vector = await queue.EnqueueAsync(tensor, cancellationToken).ConfigureAwait(false);
+            return new ImageEmbedding(vector, size);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(tensor);
+        }
+    }
+
+    public Task<float[]> InferAsync(float[] tensor, CancellationToken cancellationToken = default) =>
+        queue.EnqueueAsync(tensor, cancellationToken);
+
+    /// <summary>A pooled buffer big enough for one tensor; return it to <see cref="ArrayPool{T}.Shared"/>.</summary>
+    public float[] RentTensor() => ArrayPool<float>.Shared.Rent(Preprocessor.Spec.TensorLength);
+
+    public void Dispose()
+    {
+        queue.Dispose();
+        session.Dispose();
+    }
+}
