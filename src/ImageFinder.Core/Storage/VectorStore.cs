@@ -85,7 +85,6 @@ public sealed class VectorStore : IDisposable
                 )
                 select knn.image_id, knn.distance, images.source
                 from knn join images on images.id = knn.image_id
-                order by knn.distance, knn.image_id
                 """;
             command.Parameters.AddWithValue("$query", ToBlob(query));
             command.Parameters.AddWithValue("$k", k);
@@ -96,6 +95,8 @@ public sealed class VectorStore : IDisposable
                 hits.Add(new SearchHit(reader.GetInt64(0), (float)reader.GetDouble(1), reader.GetString(2)));
             }
 
+            // Nearest first; equal distances in id order, so answers are deterministic.
+            hits.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
             return hits;
         }
         finally
