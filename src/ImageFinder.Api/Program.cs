@@ -1,6 +1,34 @@
+using ImageFinder.Api.Health;
+using ImageFinder.Api.Hosting;
+using ImageFinder.Api.OpenApi;
+using ImageFinder.Api.Search;
+using ImageFinder.Native;
+
+try
+{
+    NativeLibraries.EnsureInstalled();
+}
+catch (NativeLibraryMissingException e)
+{
+    Console.Error.WriteLine("ImageFinder cannot start: " + e.Message);
+    return 2;
+}
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddImageFinder();
+builder.Services.AddImageFinderOpenApi();
+
 var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseImageFinderOpenApi();
 
-app.MapGet("/", () => "Hello World!");
+app.MapHealthApi();
+app.MapSearchApi();
 
-app.Run();
+// Invalid settings stop start-up here with an OptionsValidationException naming each setting.
+await app.RunAsync();
+return Environment.ExitCode;
+
+/// <summary>The API host's entry point (public for WebApplicationFactory).</summary>
+public partial class Program;

@@ -1,0 +1,30 @@
+using ImageFinder.Api.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ImageFinder.Api.Health;
+
+/// <summary><c>GET /health</c>: 200 when the model and database are loaded, 503 before that or after a failure.</summary>
+public static class HealthApi
+{
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("/health").WithTags("Health")
+            .MapGet("/", GetAsync)
+            .WithName("Health")
+            .WithSummary("Readiness: is the model loaded and the database open?")
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
+        return routes;
+    }
+
+    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> GetAsync(SearchEngine engine, CancellationToken cancellationToken)
+    {
+        if (engine.Search is { } search)
+        {
+            var images = await search.Store.CountAsync(cancellationToken);
+            return TypedResults.Ok(new HealthResponse("ready", search.Model.Name, search.Model.Description, search.Model.Dimension, images, null));
+        }
+
+        var status = engine.State == EngineState.Failed ? "failed" : "loading";
+        return TypedResults.Json(new HealthResponse(status, null, null, null, null, engine.Error), statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

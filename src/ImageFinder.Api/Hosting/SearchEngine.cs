@@ -1,0 +1,74 @@
+using ImageFinder.Configuration;
+using ImageFinder.Search;
+using Microsoft.Extensions.Options;
+
+namespace ImageFinder.Api.Hosting;
+
+/// <summary>
+/// Loads the model and opens the database in the background when the host starts, so the process answers
+/// <c>/health</c> (503, loading) at once and becomes ready when both are loaded. A load failure is logged,
+/// reported by <c>/health</c>, and stops the application with a non-zero exit code.
+/// </summary>
+public sealed class SearchEngine : BackgroundService
+{
+    private readonly ImageFinderOptions options;
+    private readonly ILogger<SearchEngine> logger;
+    private readonly IHostApplicationLifetime lifetime;
+    private volatile ImageSearch? search;
+    private volatile string? error;
+
+    public SearchEngine(IOptions<ImageFinderOptions> options, ILogger<SearchEngine> logger, IHostApplicationLifetime lifetime)
+    {
+        this.options = options.Value;
+        this.logger = logger;
+        this.lifetime = lifetime;
+    }
+
+    public EngineState State => search is not null ? EngineState.Ready : error is not null ? EngineState.Failed : EngineState.Loading;
+
+    /// <summary>The loaded engine, or null while loading or after a failure.</summary>
+    public ImageSearch? Search => search;
+
+    public string? Error => error;
+
+    public override void Dispose()
+    {
+        search?.Dispose();
+        search = null;
+        base.Dispose();
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(
+        () =>
+        {
+            try
+            {
+                var loaded = ImageSearch.Open(options.Database, options.ToEmbedderOptions());
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    loaded.Dispose();
+                    return;
+                }
+
+                search = loaded;
+                logger.LogInformation(
+                    "Ready: model '{Model}' ({Dimension}-d) from {ModelPath}, database {Database}",
+                    loaded.Model.Name,
+                    loaded.Model.Dimension,
+                    loaded.Model.Path,
+                    loaded.Store.Path);
+                if (loaded.Model.Name.Contains("NOT ResNet-50", StringComparison.Ordinal))
+                {
+                    logger.LogWarning("The loaded model is the bundled TEST model, not ResNet-50: {Description}", loaded.Model.Description);
+                }
+            }
+            catch (Exception e)
+            {
+                error = e.Message;
+                logger.LogCritical("ImageFinder could not start: {Error}", e.Message);
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+            }
+        },
+        stoppingToken);
+}

@@ -1,0 +1,11 @@
+namespace ImageFinder.Api.Search;
+
+/// <summary>The multipart form of <c>POST /search</c> (documents the request body in OpenAPI).</summary>
+public sealed class SearchUpload
+{
+    /// <summary>The query image: JPEG, PNG, WebP, GIF, TIFF or HEIF.</summary>
+    public required IFormFile File { get; init; }
+
+    /// <summary>How many results (1..MaxK, default 3); may also be given as the query parameter <c>k</c>.</summary>
+    public int? K { get; init; }
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using ImageFinder.Configuration;
+using ImageFinder.Native;
+using ImageFinder.Search;
+
+namespace ImageFinder.Cli.Commands;
+
+/// <summary>Options every command shares, and how they become an opened <see cref="ImageSearch"/>.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Database() => new("--db")
+    {
+        Description = "SQLite database file (created when missing).",
+        DefaultValueFactory = _ => new ImageFinderOptions().Database,
+    };
+
+    public static Option<string> Model() => new("--model")
+    {
+        Description = "ONNX model; its card is the .json file beside it.",
+        DefaultValueFactory = _ => new ImageFinderOptions().ModelPath,
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "ONNX Runtime intra-op threads (default: one per core).",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    public static Option<int> BatchSize() => new("--batch-size")
+    {
+        Description = "Images per inference run.",
+        DefaultValueFactory = _ => new ImageFinderOptions().MaxBatchSize,
+    };
+
+    /// <summary>Validates the settings like the API does, then loads the model and opens the database; errors are printed, not thrown.</summary>
+    public static ImageSearch? Open(ImageFinderOptions options, TextWriter error)
+    {
+        var failures = new List<string>();
+        try
+        {
+            NativeLibraries.EnsureInstalled();
+        }
+        catch (NativeLibraryMissingException e)
+        {
+            failures.Add(e.Message);
+        }
+
+        var result = new ImageFinderOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            failures.AddRange(result.Failures);
+        }
+
+        if (failures.Count > 0)
+        {
+            error.WriteLine("error: " + string.Join(Environment.NewLine + "error: ", failures.Select(f => f.Replace("ImageFinder:ModelPath", "--model", StringComparison.Ordinal).Replace("ImageFinder:Database", "--db", StringComparison.Ordinal))));
+            return null;
+        }
+
+        try
+        {
+            var search = ImageSearch.Open(options.Database, options.ToEmbedderOptions());
+            if (search.Model.Name.Contains("NOT ResNet-50", StringComparison.Ordinal))
+            {
+                error.WriteLine($"warning: using the bundled TEST model '{search.Model.Name}', not ResNet-50: results show the pipeline works, not real visual similarity.");
+            }
+
+            return search;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            error.WriteLine("error: " + e.Message);
+            return null;
+        }
+    }
+}

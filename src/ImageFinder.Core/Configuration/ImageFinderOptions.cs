@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+using ImageFinder.Inference;
+
+namespace ImageFinder.Configuration;
+
+/// <summary>The <c>ImageFinder</c> configuration section, shared by the API and the CLI.</summary>
+public sealed class ImageFinderOptions
+{
+    public const string SectionName = "ImageFinder";
+
+    /// <summary>SQLite database file; created when missing.</summary>
+    [Required]
+    public string Database { get; set; } = "data/imagefinder.db";
+
+    /// <summary>ONNX model file; its card is the .json beside it.</summary>
+    [Required]
+    public string ModelPath { get; set; } = "models/resnet50.onnx";
+
+    /// <summary>ONNX Runtime intra-op threads.</summary>
+    [Range(1, 1024)]
+    public int IntraOpThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Most images in one inference run (concurrent requests are batched up to this).</summary>
+    [Range(1, 256)]
+    public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>Most preprocessed images waiting for inference.</summary>
+    [Range(1, 100_000)]
+    public int InferenceQueueCapacity { get; set; } = 64;
+
+    /// <summary>Largest accepted upload in bytes.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;
+
+    /// <summary>Largest accepted width × height, checked from the image header before decoding.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxImagePixels { get; set; } = 100_000_000;
+
+    /// <summary>Results returned when a search does not say <c>k</c>.</summary>
+    [Range(1, 10_000)]
+    public int DefaultK { get; set; } = 3;
+
+    /// <summary>Largest <c>k</c> a search may ask for.</summary>
+    [Range(1, 10_000)]
+    public int MaxK { get; set; } = 100;
+
+    public EmbedderOptions ToEmbedderOptions() => new()
+    {
+        ModelPath = Path.GetFullPath(ModelPath),
+        IntraOpThreads = IntraOpThreads,
+        MaxBatchSize = MaxBatchSize,
+        QueueCapacity = InferenceQueueCapacity,
+        MaxImagePixels = MaxImagePixels,
+    };
+}

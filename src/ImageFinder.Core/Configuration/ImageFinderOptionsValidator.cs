@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Options;
+
+namespace ImageFinder.Configuration;
+
+/// <summary>Checks what data annotations cannot: files that must exist and settings that must agree.</summary>
+public sealed class ImageFinderOptionsValidator : IValidateOptions<ImageFinderOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ImageFinderOptions options)
+    {
+        var failures = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.ModelPath) && !File.Exists(options.ModelPath))
+        {
+            failures.Add(
+                $"ImageFinder:ModelPath: the model file '{Path.GetFullPath(options.ModelPath)}' does not exist. " +
+                "Fetch ResNet-50 with 'python3 models/fetch_resnet50.py', or use the bundled test model models/tiny-test.onnx.");
+        }
+
+        if (options.DefaultK > options.MaxK)
+        {
+            failures.Add($"ImageFinder:DefaultK ({options.DefaultK}) must not exceed ImageFinder:MaxK ({options.MaxK}).");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.Database) && Directory.Exists(options.Database))
+        {
+            failures.Add($"ImageFinder:Database: '{Path.GetFullPath(options.Database)}' is a folder; give a file path.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,52 @@
+using ImageFinder.Inference;
+using ImageFinder.Ingestion;
+using ImageFinder.Storage;
+using ImageFinder.Tests.Support;
+
+namespace ImageFinder.Tests.Api;
+
+/// <summary>A generated collection ingested by the real ingest job, served by the real API host.</summary>
+public sealed class CollectionFixture : IAsyncLifetime
+{
+    public const int ImageCount = 16;
+
+    private readonly TempFolder temp = new();
+
+    public IReadOnlyList<string> Paths { get; private set; } = [];
+
+    public string Database => temp.Combine("collection.db");
+
+    public ApiFactory Factory { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public TempFolder Temp => temp;
+
+    public async Task InitializeAsync()
+    {
+        Paths = TestImages.WriteCollection(temp.Combine("images"), ImageCount);
+        using (var embedder = OnnxImageEmbedder.Load(TestModel.Options()))
+        using (var store = VectorStore.Open(Database, new CollectionInfo(embedder.Model.Name, embedder.Model.Dimension)))
+        {
+            var summary = await new IngestJob(embedder, store).RunAsync(temp.Combine("images"));
+            if (summary.Added != ImageCount)
+            {
+                throw new InvalidOperationException($"Fixture ingest added {summary.Added} images.");
+            }
+        }
+
+        Factory = new ApiFactory(Database, new Dictionary<string, string?> { ["ImageFinder:MaxUploadBytes"] = (1024 * 1024).ToString() });
+        Client = await Factory.CreateReadyClientAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client?.Dispose();
+        if (Factory is not null)
+        {
+            await Factory.DisposeAsync();
+        }
+
+        temp.Dispose();
+    }
+}
