@@ -1,6 +1,6 @@
 using System.Net;
-using ImageFinder.Api.Health;
 using System.Net.Http.Json;
+using ImageFinder.Api.Health;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 

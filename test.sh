@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing (npm and the pinned native libraries), checks formatting,
+# builds with warnings as errors, and runs the xunit suite (unit + integration through the real host and
+# the real native libraries, with the committed tiny model).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "The .NET 10 SDK is needed: https://dotnet.microsoft.com/download" >&2
+  exit 1
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  else
+    echo "npm is needed to fetch the pinned native libraries: install Node.js 20+ (apt-get install npm)." >&2
+    exit 1
+  fi
+fi
+
+native/install.sh
+dotnet build ImageFinder.sln -c Release -nologo -clp:ErrorsOnly
+dotnet format ImageFinder.sln --verify-no-changes --no-restore
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test ImageFinder.sln -c Release --no-build -nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line that any reader understands: "N passed, N failed, N skipped".
+line="$(grep -E '(Passed|Failed)!  - Failed:' "$log" | tail -n 1)"
+failed="$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$line")"
+passed="$(sed -nE 's/.*Passed: *([0-9]+),.*/\1/p' <<<"$line")"
+skipped="$(sed -nE 's/.*Skipped: *([0-9]+),.*/\1/p' <<<"$line")"
+echo
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+if [ -z "$line" ] && [ "$status" -eq 0 ]; then
+  echo "no test ran" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,81 @@
+using ImageFinder.Tests.Support;
+
+namespace ImageFinder.Tests.Cli;
+
+public sealed class CliTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    private string Database => temp.Combine("cli.db");
+
+    private string Images => temp.Combine("images");
+
+    [Fact]
+    public async Task Ingest_reports_a_summary_and_is_idempotent()
+    {
+        TestImages.WriteCollection(Images, 6);
+        File.WriteAllText(Path.Combine(Images, "broken.png"), "not a png");
+
+        var first = await Ingest();
+        var second = await Ingest();
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("done: 6 added, 0 updated, 0 unchanged, 1 failed", first.Output);
+        Assert.Contains("6 images in the database", first.Output);
+        Assert.Contains("failed: " + Path.Combine(Images, "broken.png"), first.Error);
+        Assert.Contains("TEST model", first.Error);
+        Assert.Contains("progress: 7/7", first.Output);
+        Assert.Contains("done: 0 added, 0 updated, 6 unchanged, 1 failed", second.Output);
+    }
+
+    [Fact]
+    public async Task Search_prints_the_image_itself_first()
+    {
+        var paths = TestImages.WriteCollection(Images, 5);
+        await Ingest();
+
+        var (exitCode, output, _) = await CliRunner.RunAsync("search", "--image", paths[3], "-k", "2", "--db", Database, "--model", TestModel.Path);
+
+        Assert.Equal(0, exitCode);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("model: tiny-test-cnn", lines[0]);
+        Assert.Equal(3, lines.Length);
+        Assert.EndsWith(paths[3], lines[1]);
+        Assert.Equal("0.0000", lines[1].Split('\t')[1]);
+    }
+
+    [Fact]
+    public async Task A_missing_model_is_a_clear_error_naming_the_option()
+    {
+        Directory.CreateDirectory(Images);
+        var (exitCode, _, error) = await CliRunner.RunAsync("ingest", "--folder", Images, "--db", Database, "--model", temp.Combine("nope.onnx"));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--model", error);
+        Assert.Contains("nope.onnx", error);
+        Assert.False(File.Exists(Database));
+    }
+
+    [Fact]
+    public async Task A_missing_folder_is_a_clear_error()
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync("ingest", "--folder", temp.Combine("absent"), "--db", Database, "--model", TestModel.Path);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("does not exist", error);
+    }
+
+    [Fact]
+    public async Task Ingest_without_folder_is_a_usage_error()
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync("ingest", "--db", Database);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--folder", error);
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    private Task<(int ExitCode, string Output, string Error)> Ingest() =>
+        CliRunner.RunAsync("ingest", "--folder", Images, "--db", Database, "--model", TestModel.Path, "--threads", "2");
+}
