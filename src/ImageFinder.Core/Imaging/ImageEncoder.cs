@@ -6,7 +6,14 @@ namespace ImageFinder.Imaging;
 public static class ImageEncoder
 {
     /// <summary>Encodes 8-bit interleaved pixels (1 = grey, 2 = grey + alpha, 3 = RGB, 4 = RGBA bands).</summary>
-    public static unsafe byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int bands, EncodedFormat format, int quality = 90)
+    public static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int bands, EncodedFormat format, int quality = 90) =>
+        Encode(pixels, width, height, bands, format, quality, exifOrientation: null, cmyk: false);
+
+    /// <summary>
+    /// Encodes 8-bit interleaved pixels, optionally tagging an EXIF orientation (1..8) or declaring 4-band
+    /// pixels to be CMYK (JPEG and TIFF keep both), as cameras and print workflows write them.
+    /// </summary>
+    public static unsafe byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int bands, EncodedFormat format, int quality, int? exifOrientation, bool cmyk)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -24,7 +31,25 @@ public static class ImageEncoder
                 throw new ImageDecodeException(ImageDecodeFailure.Internal, "libvips could not wrap the pixels: " + VipsNative.TakeError());
             }
 
-            return Write(image, format, quality);
+            if (cmyk && bands != 4)
+            {
+                throw new ArgumentException("CMYK pixels need 4 bands.", nameof(bands));
+            }
+
+            using var tagged = cmyk ? VipsNative.CopyAs(image, VipsNative.InterpretationCmyk) : VipsNative.CopyAs(image, VipsNative.vips_image_guess_interpretation(image));
+            if (tagged.IsInvalid)
+            {
+                throw new ImageDecodeException(ImageDecodeFailure.Internal, "libvips could not tag the pixels: " + VipsNative.TakeError());
+            }
+
+            if (exifOrientation is { } orientation)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(orientation, 1);
+                ArgumentOutOfRangeException.ThrowIfGreaterThan(orientation, 8);
+                VipsNative.vips_image_set_int(tagged, "orientation", orientation);
+            }
+
+            return Write(tagged, format, quality);
         }
     }
 

@@ -75,6 +75,57 @@ public sealed class ImagePreprocessorTests
         AssertPlane(tensor.AsSpan(2 * plane, plane), ((200 / 255f) - 0.406f) / 0.225f);
     }
 
+    [Fact]
+    public void Exif_orientation_is_applied_before_cropping()
+    {
+        // 300x100, left half black, right half white, tagged "rotate 90° clockwise" (orientation 6):
+        // upright it is 100x300 with the black half on top.
+        const int width = 300, height = 100;
+        var pixels = new byte[width * height * 3];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = width / 2; x < width; x++)
+            {
+                var o = ((y * width) + x) * 3;
+                pixels[o] = pixels[o + 1] = pixels[o + 2] = 255;
+            }
+        }
+
+        var jpeg = ImageEncoder.Encode(pixels, width, height, 3, EncodedFormat.Jpeg, 95, exifOrientation: 6, cmyk: false);
+        var tensor = new float[Spec.TensorLength];
+        preprocessor.Prepare(jpeg, tensor);
+
+        var black = (0f - 0.485f) / 0.229f;
+        var white = (1f - 0.485f) / 0.229f;
+        Assert.Equal(black, tensor[(20 * 224) + 10], 1);
+        Assert.Equal(black, tensor[(20 * 224) + 200], 1);
+        Assert.Equal(white, tensor[(200 * 224) + 10], 1);
+        Assert.Equal(white, tensor[(200 * 224) + 200], 1);
+    }
+
+    [Fact]
+    public void Cmyk_jpeg_is_converted_to_rgb()
+    {
+        // Pure cyan ink: in sRGB, little red and plenty of green and blue.
+        var cmyk = new byte[64 * 64 * 4];
+        for (var i = 0; i < cmyk.Length; i += 4)
+        {
+            cmyk[i] = 255;
+        }
+
+        var jpeg = ImageEncoder.Encode(cmyk, 64, 64, 4, EncodedFormat.Jpeg, 95, exifOrientation: null, cmyk: true);
+        var tensor = new float[Spec.TensorLength];
+        preprocessor.Prepare(jpeg, tensor);
+
+        var plane = 224 * 224;
+        var red = (tensor[plane / 2] * 0.229f) + 0.485f;
+        var green = (tensor[plane + (plane / 2)] * 0.224f) + 0.456f;
+        var blue = (tensor[(2 * plane) + (plane / 2)] * 0.225f) + 0.406f;
+        Assert.True(red < 0.3f, $"red {red}");
+        Assert.True(green > 0.5f, $"green {green}");
+        Assert.True(blue > 0.7f, $"blue {blue}");
+    }
+
     [Theory]
     [InlineData(EncodedFormat.Jpeg)]
     [InlineData(EncodedFormat.Png)]
@@ -96,6 +147,21 @@ public sealed class ImagePreprocessorTests
         var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare("hello, this is not an image"u8, new float[Spec.TensorLength]));
         Assert.Equal(ImageDecodeFailure.UnsupportedFormat, error.Failure);
         Assert.Contains("not in a known format", error.Message);
+    }
+
+    [Fact]
+    public void Bmp_is_not_read_by_this_libvips_build_and_says_so()
+    {
+        // A valid 2x2 24-bit BMP: the README states this build has no BMP loader; this test keeps that claim true.
+        byte[] bmp =
+        [
+            0x42, 0x4D, 70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,
+            40, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 24, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0x13, 0x0B, 0, 0, 0x13, 0x0B, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 255, 255, 255, 255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0,
+        ];
+
+        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare(bmp, new float[Spec.TensorLength]));
+        Assert.Equal(ImageDecodeFailure.UnsupportedFormat, error.Failure);
     }
 
     [Fact]

@@ -14,6 +14,7 @@ internal static unsafe partial class VipsNative
 {
     // VipsInterpretation, VipsBandFormat, VipsInteresting and VipsFailOn values from the libvips headers.
     internal const int InterpretationSrgb = 22;
+    internal const int InterpretationCmyk = 15;
     internal const int FormatUChar = 0;
     internal const int InterestingCentre = 1;
 
@@ -35,7 +36,11 @@ internal static unsafe partial class VipsNative
     private static readonly delegate* unmanaged[Cdecl]<byte*, nuint, IntPtr*, int, byte*, IntPtr, IntPtr, int> ThumbnailFitBufferFn =
         (delegate* unmanaged[Cdecl]<byte*, nuint, IntPtr*, int, byte*, IntPtr, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_thumbnail_buffer");
 
+    private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, byte*, int, IntPtr, int> CopyFn =
+        (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, byte*, int, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_copy");
+
     private static ReadOnlySpan<byte> EmptyOptions => ""u8;
+    private static ReadOnlySpan<byte> InterpretationOption => "interpretation\0"u8;
     private static ReadOnlySpan<byte> HeightOption => "height\0"u8;
     private static ReadOnlySpan<byte> CropOption => "crop\0"u8;
     private static ReadOnlySpan<byte> OptionStringOption => "option_string\0"u8;
@@ -73,6 +78,12 @@ internal static unsafe partial class VipsNative
 
     [LibraryImport(NativeLibraries.Vips)]
     internal static partial void g_object_unref(IntPtr gobject);
+
+    [LibraryImport(NativeLibraries.Vips, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void vips_image_set_int(VipsImageHandle image, string name, int value);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial int vips_image_guess_interpretation(VipsImageHandle image);
 
     [LibraryImport(NativeLibraries.Vips)]
     internal static partial int vips_image_get_width(VipsImageHandle image);
@@ -158,6 +169,20 @@ internal static unsafe partial class VipsNative
     {
         IntPtr result = IntPtr.Zero;
         var status = ColourspaceFn(image.DangerousGetHandle(), &result, interpretation, IntPtr.Zero);
+        GC.KeepAlive(image);
+        return Checked(status, result);
+    }
+
+    /// <summary>A copy of <paramref name="image"/> whose pixels are declared to be in <paramref name="interpretation"/> (no conversion).</summary>
+    internal static VipsImageHandle CopyAs(VipsImageHandle image, int interpretation)
+    {
+        IntPtr result = IntPtr.Zero;
+        int status;
+        fixed (byte* option = InterpretationOption)
+        {
+            status = CopyFn(image.DangerousGetHandle(), &result, option, interpretation, IntPtr.Zero);
+        }
+
         GC.KeepAlive(image);
         return Checked(status, result);
     }
