@@ -39,11 +39,22 @@ public sealed class SearchEngine : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(
-        () =>
+        async () =>
         {
             try
             {
-                var loaded = ImageSearch.Open(options.Database, options.ToEmbedderOptions());
+                var loaded = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions());
+                try
+                {
+                    // Builds the quantized index now if the collection is large, instead of on the first query.
+                    await loaded.Knn.WarmAsync(stoppingToken);
+                }
+                catch
+                {
+                    loaded.Dispose();
+                    throw;
+                }
+
                 if (stoppingToken.IsCancellationRequested)
                 {
                     loaded.Dispose();

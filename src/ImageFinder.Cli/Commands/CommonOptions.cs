@@ -59,7 +59,7 @@ internal static class CommonOptions
 
         try
         {
-            var search = ImageSearch.Open(options.Database, options.ToEmbedderOptions());
+            var search = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions());
             if (search.Model.Name.Contains("NOT ResNet-50", StringComparison.Ordinal))
             {
                 error.WriteLine($"warning: using the bundled TEST model '{search.Model.Name}', not ResNet-50: results show the pipeline works, not real visual similarity.");

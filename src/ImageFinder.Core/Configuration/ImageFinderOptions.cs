@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using ImageFinder.Inference;
+using ImageFinder.Storage;
 
 namespace ImageFinder.Configuration;
 
@@ -43,6 +44,24 @@ public sealed class ImageFinderOptions
     /// <summary>Largest <c>k</c> a search may ask for.</summary>
     [Range(1, 10_000)]
     public int MaxK { get; set; } = 100;
+
+    /// <summary>KNN mode: Auto (exact up to <see cref="ExactSearchMaxVectors"/>, then quantized), Exact or Quantized.</summary>
+    public KnnMode SearchMode { get; set; } = KnnMode.Auto;
+
+    /// <summary>In Auto mode, collections up to this many images are searched exactly.</summary>
+    [Range(0, int.MaxValue)]
+    public int ExactSearchMaxVectors { get; set; } = 20_000;
+
+    /// <summary>Candidates the quantized search re-ranks by exact L2.</summary>
+    [Range(1, 100_000)]
+    public int RerankCandidates { get; set; } = 200;
+
+    public KnnOptions ToKnnOptions() => new()
+    {
+        Mode = SearchMode,
+        ExactMaxVectors = ExactSearchMaxVectors,
+        RerankCandidates = RerankCandidates,
+    };
 
     public EmbedderOptions ToEmbedderOptions() => new()
     {

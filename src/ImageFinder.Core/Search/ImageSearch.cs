@@ -8,26 +8,30 @@ public sealed class ImageSearch : IDisposable
 {
     private readonly OnnxImageEmbedder embedder;
 
-    private ImageSearch(OnnxImageEmbedder embedder, VectorStore store)
+    private ImageSearch(OnnxImageEmbedder embedder, VectorStore store, KnnOptions knnOptions)
     {
         this.embedder = embedder;
         Store = store;
+        Knn = new VectorSearch(store, knnOptions);
     }
 
     public IImageEmbedder Embedder => embedder;
 
     public VectorStore Store { get; }
 
+    /// <summary>Exact or quantized KNN over <see cref="Store"/>.</summary>
+    public VectorSearch Knn { get; }
+
     public EmbeddingModel Model => embedder.Model;
 
     /// <summary>Loads the model and opens (or creates) its database.</summary>
-    public static ImageSearch Open(string databasePath, EmbedderOptions embedderOptions)
+    public static ImageSearch Open(string databasePath, EmbedderOptions embedderOptions, KnnOptions? knnOptions = null)
     {
         var embedder = OnnxImageEmbedder.Load(embedderOptions);
         try
         {
             var store = VectorStore.Open(databasePath, new CollectionInfo(embedder.Model.Name, embedder.Model.Dimension));
-            return new ImageSearch(embedder, store);
+            return new ImageSearch(embedder, store, knnOptions ?? new KnnOptions());
         }
         catch
         {
@@ -41,11 +45,12 @@ public sealed class ImageSearch : IDisposable
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(ReadOnlyMemory<byte> image, int k, CancellationToken cancellationToken = default)
     {
         var embedding = await embedder.EmbedAsync(image, cancellationToken).ConfigureAwait(false);
-        return await Store.SearchAsync(embedding.Vector, k, cancellationToken).ConfigureAwait(false);
+        return await Knn.SearchAsync(embedding.Vector, k, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()
     {
+        Knn.Dispose();
         Store.Dispose();
         embedder.Dispose();
     }

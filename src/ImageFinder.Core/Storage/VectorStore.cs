@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using ImageFinder.Native;
 using Microsoft.Data.Sqlite;
@@ -10,13 +9,12 @@ namespace ImageFinder.Storage;
 /// One SQLite file in WAL mode: an <c>images</c> table (source, SHA-256, size, dimensions, times) and a
 /// sqlite-vec <c>vec0</c> table of <c>float[dimension]</c> keyed by the image id, searched by exact L2 KNN.
 /// Writes go through one connection, one transaction per batch, so a reader never sees half a batch and a
-/// crash loses at most the batch in flight. Reads use a small pool of connections (WAL allows them to
-/// run while a write is in progress).
+/// crash loses at most the batch in flight. Every write transaction bumps a collection version and stamps
+/// the rows it touches (deletions leave a tombstone), so in-memory indexes can catch up incrementally.
+/// Reads use a small pool of connections (WAL lets them run while a write is in progress).
 /// </summary>
 public sealed class VectorStore : IDisposable
 {
-    public const int SchemaVersion = 1;
-
     private readonly string connectionString;
     private readonly SqliteConnection writer;
     private readonly SemaphoreSlim writeLock = new(1, 1);
@@ -60,7 +58,7 @@ public sealed class VectorStore : IDisposable
         try
         {
             Execute(writer, "pragma journal_mode = wal; pragma synchronous = normal;");
-            EnsureSchema(writer, expected);
+            StoreSchema.Ensure(writer, expected);
             return new VectorStore(fullPath, expected, writer, connectionString);
         }
         catch
@@ -70,105 +68,125 @@ public sealed class VectorStore : IDisposable
         }
     }
 
-    /// <summary>The <paramref name="k"/> nearest stored images to <paramref name="query"/>, nearest first.</summary>
+    /// <summary>Exact KNN in sqlite-vec: the <paramref name="k"/> stored images nearest to <paramref name="query"/>, nearest first.</summary>
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default)
     {
         CheckDimension(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        var connection = RentReader();
-        try
+        using var lease = RentReader();
+        await using var command = lease.Connection.CreateCommand();
+        command.CommandText = """
+            with knn as (
+                select image_id, distance from vec_images where embedding match $query and k = $k
+            )
+            select knn.image_id, knn.distance, images.source
+            from knn join images on images.id = knn.image_id
+            """;
+        command.Parameters.AddWithValue("$query", ToBlob(query));
+        command.Parameters.AddWithValue("$k", k);
+        var hits = new List<SearchHit>(k);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                with knn as (
-                    select image_id, distance from vec_images where embedding match $query and k = $k
-                )
-                select knn.image_id, knn.distance, images.source
-                from knn join images on images.id = knn.image_id
-                """;
-            command.Parameters.AddWithValue("$query", ToBlob(query));
-            command.Parameters.AddWithValue("$k", k);
-            var hits = new List<SearchHit>(k);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                hits.Add(new SearchHit(reader.GetInt64(0), (float)reader.GetDouble(1), reader.GetString(2)));
-            }
+            hits.Add(new SearchHit(reader.GetInt64(0), (float)reader.GetDouble(1), reader.GetString(2)));
+        }
 
-            // Nearest first; equal distances in id order, so answers are deterministic.
-            hits.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
-            return hits;
-        }
-        finally
-        {
-            ReturnReader(connection);
-        }
+        SortHits(hits);
+        return hits;
     }
 
     public async Task<long> CountAsync(CancellationToken cancellationToken = default)
     {
-        var connection = RentReader();
-        try
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "select count(*) from images";
-            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-        finally
-        {
-            ReturnReader(connection);
-        }
+        using var lease = RentReader();
+        await using var command = lease.Connection.CreateCommand();
+        command.CommandText = "select count(*) from images";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     public async Task<StoredImage?> FindAsync(long id, CancellationToken cancellationToken = default)
     {
-        var connection = RentReader();
-        try
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = "select id, source, sha256, size_bytes, modified_ms, width, height, added_ms from images where id = $id";
-            command.Parameters.AddWithValue("$id", id);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                ? new StoredImage(
-                    reader.GetInt64(0),
-                    reader.GetString(1),
-                    reader.GetString(2),
-                    reader.GetInt64(3),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                    reader.GetInt32(5),
-                    reader.GetInt32(6),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)))
-                : null;
-        }
-        finally
-        {
-            ReturnReader(connection);
-        }
+        using var lease = RentReader();
+        await using var command = lease.Connection.CreateCommand();
+        command.CommandText = "select id, source, sha256, size_bytes, modified_ms, width, height, added_ms from images where id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new StoredImage(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetInt64(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                reader.GetInt32(5),
+                reader.GetInt32(6),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)))
+            : null;
     }
 
     /// <summary>Every stored source with its fingerprint, for the ingest job's change detection.</summary>
     public Dictionary<string, FileFingerprint> LoadFingerprints()
     {
-        var connection = RentReader();
-        try
+        using var lease = RentReader();
+        using var command = lease.Connection.CreateCommand();
+        command.CommandText = "select id, source, size_bytes, modified_ms, sha256 from images";
+        using var reader = command.ExecuteReader();
+        var fingerprints = new Dictionary<string, FileFingerprint>(StringComparer.Ordinal);
+        while (reader.Read())
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "select id, source, size_bytes, modified_ms, sha256 from images";
-            using var reader = command.ExecuteReader();
-            var fingerprints = new Dictionary<string, FileFingerprint>(StringComparer.Ordinal);
-            while (reader.Read())
-            {
-                fingerprints[reader.GetString(1)] = new FileFingerprint(
-                    reader.GetInt64(0), reader.GetInt64(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetString(4));
-            }
+            fingerprints[reader.GetString(1)] = new FileFingerprint(
+                reader.GetInt64(0), reader.GetInt64(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetString(4));
+        }
 
-            return fingerprints;
-        }
-        finally
+        return fingerprints;
+    }
+
+    /// <summary>The sources of the given ids (missing ids are left out).</summary>
+    public Dictionary<long, string> ReadSources(IReadOnlyCollection<long> ids)
+    {
+        var sources = new Dictionary<long, string>(ids.Count);
+        using var lease = RentReader();
+        using var command = lease.Connection.CreateCommand();
+        command.CommandText = "select source from images where id = $id";
+        var parameter = command.Parameters.Add("$id", SqliteType.Integer);
+        foreach (var id in ids)
         {
-            ReturnReader(connection);
+            parameter.Value = id;
+            if (command.ExecuteScalar() is string source)
+            {
+                sources[id] = source;
+            }
         }
+
+        return sources;
+    }
+
+    /// <summary>Reads the stored vectors of <paramref name="ids"/> into <paramref name="destination"/> (row i ← ids[i]); false for ids that are gone.</summary>
+    public bool[] ReadVectors(ReadOnlySpan<long> ids, Span<float> destination)
+    {
+        var dimension = Collection.Dimension;
+        if (destination.Length < ids.Length * dimension)
+        {
+            throw new ArgumentException("Destination is too small.", nameof(destination));
+        }
+
+        var found = new bool[ids.Length];
+        using var lease = RentReader();
+        using var command = lease.Connection.CreateCommand();
+        command.CommandText = "select embedding from vec_images where image_id = $id";
+        var parameter = command.Parameters.Add("$id", SqliteType.Integer);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            parameter.Value = ids[i];
+            using var reader = command.ExecuteReader();
+            if (reader.Read())
+            {
+                var blob = (byte[])reader.GetValue(0);
+                MemoryMarshal.Cast<byte, float>(blob).CopyTo(destination.Slice(i * dimension, dimension));
+                found[i] = true;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>
@@ -187,15 +205,16 @@ public sealed class VectorStore : IDisposable
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             using var transaction = writer.BeginTransaction();
+            var version = NextVersion(transaction);
             using var find = Command(transaction, "select id from images where source = $source", "$source");
             using var insert = Command(
                 transaction,
-                "insert into images (source, sha256, size_bytes, modified_ms, width, height, added_ms) values ($source, $sha256, $size, $modified, $width, $height, $added) returning id",
-                "$source", "$sha256", "$size", "$modified", "$width", "$height", "$added");
+                "insert into images (source, sha256, size_bytes, modified_ms, width, height, added_ms, version) values ($source, $sha256, $size, $modified, $width, $height, $added, $version) returning id",
+                "$source", "$sha256", "$size", "$modified", "$width", "$height", "$added", "$version");
             using var update = Command(
                 transaction,
-                "update images set sha256 = $sha256, size_bytes = $size, modified_ms = $modified, width = $width, height = $height where id = $id",
-                "$id", "$sha256", "$size", "$modified", "$width", "$height");
+                "update images set sha256 = $sha256, size_bytes = $size, modified_ms = $modified, width = $width, height = $height, version = $version where id = $id",
+                "$id", "$sha256", "$size", "$modified", "$width", "$height", "$version");
             using var deleteVector = Command(transaction, "delete from vec_images where image_id = $id", "$id");
             using var insertVector = Command(transaction, "insert into vec_images (image_id, embedding) values ($id, $embedding)", "$id", "$embedding");
 
@@ -212,6 +231,7 @@ public sealed class VectorStore : IDisposable
                     id = known;
                     outcome = WriteOutcome.Updated;
                     update.Parameters["$id"].Value = id;
+                    update.Parameters["$version"].Value = version;
                     SetFingerprint(update, record);
                     update.ExecuteNonQuery();
                     deleteVector.Parameters["$id"].Value = id;
@@ -222,6 +242,7 @@ public sealed class VectorStore : IDisposable
                     outcome = WriteOutcome.Added;
                     insert.Parameters["$source"].Value = record.Source;
                     insert.Parameters["$added"].Value = now;
+                    insert.Parameters["$version"].Value = version;
                     SetFingerprint(insert, record);
                     id = (long)insert.ExecuteScalar()!;
                 }
@@ -234,6 +255,38 @@ public sealed class VectorStore : IDisposable
 
             transaction.Commit();
             return results;
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    /// <summary>Removes an image's row and vector together; false when there was no such image.</summary>
+    public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var transaction = writer.BeginTransaction();
+            using var delete = Command(transaction, "delete from images where id = $id", "$id");
+            delete.Parameters["$id"].Value = id;
+            if (delete.ExecuteNonQuery() == 0)
+            {
+                return false;
+            }
+
+            var version = NextVersion(transaction);
+            using var deleteVector = Command(transaction, "delete from vec_images where image_id = $id", "$id");
+            deleteVector.Parameters["$id"].Value = id;
+            deleteVector.ExecuteNonQuery();
+            using var tombstone = Command(transaction, "insert into deletions (image_id, version) values ($id, $version)", "$id", "$version");
+            tombstone.Parameters["$id"].Value = id;
+            tombstone.Parameters["$version"].Value = version;
+            tombstone.ExecuteNonQuery();
+            transaction.Commit();
+            return true;
         }
         finally
         {
@@ -285,6 +338,17 @@ public sealed class VectorStore : IDisposable
         }
     }
 
+    /// <summary>A connection of its own (for an index that follows the collection's changes); the caller disposes it.</summary>
+    internal SqliteConnection OpenDedicatedConnection()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return OpenConnection(connectionString);
+    }
+
+    internal static void SortHits(List<SearchHit> hits) =>
+        // Nearest first; equal distances in id order, so answers are deterministic.
+        hits.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
+
     private static SqliteConnection OpenConnection(string connectionString)
     {
         var connection = new SqliteConnection(connectionString);
@@ -294,7 +358,7 @@ public sealed class VectorStore : IDisposable
             connection.EnableExtensions(true);
             connection.LoadExtension(NativeLibraries.SqliteVecPath);
             connection.EnableExtensions(false);
-            Execute(connection, "pragma busy_timeout = 10000; pragma foreign_keys = on;");
+            Execute(connection, "pragma busy_timeout = 10000;");
             return connection;
         }
         catch
@@ -304,93 +368,19 @@ public sealed class VectorStore : IDisposable
         }
     }
 
-    private static void EnsureSchema(SqliteConnection connection, CollectionInfo expected)
-    {
-        using var transaction = connection.BeginTransaction();
-        var userVersion = Convert.ToInt32(Scalar(connection, transaction, "pragma user_version"), CultureInfo.InvariantCulture);
-        var hasTables = Convert.ToInt64(Scalar(connection, transaction, "select count(*) from sqlite_master where name in ('images', 'vec_images', 'meta')"), CultureInfo.InvariantCulture) > 0;
-
-        if (userVersion == 0 && !hasTables)
-        {
-            using var create = connection.CreateCommand();
-            create.Transaction = transaction;
-            create.CommandText = $"""
-                create table meta (key text primary key, value text not null);
-                create table images (
-                    id integer primary key,
-                    source text not null unique,
-                    sha256 text not null,
-                    size_bytes integer not null,
-                    modified_ms integer not null,
-                    width integer not null,
-                    height integer not null,
-                    added_ms integer not null
-                );
-                create index images_sha256 on images (sha256);
-                create virtual table vec_images using vec0 (image_id integer primary key, embedding float[{expected.Dimension}] distance_metric={expected.Metric});
-                insert into meta (key, value) values ('model', $model), ('dimension', $dimension), ('metric', $metric);
-                pragma user_version = {SchemaVersion};
-                """;
-            create.Parameters.AddWithValue("$model", expected.Model);
-            create.Parameters.AddWithValue("$dimension", expected.Dimension.ToString(CultureInfo.InvariantCulture));
-            create.Parameters.AddWithValue("$metric", expected.Metric);
-            create.ExecuteNonQuery();
-            transaction.Commit();
-            return;
-        }
-
-        if (userVersion != SchemaVersion)
-        {
-            throw new CollectionMismatchException(
-                $"Database schema version {userVersion} is not the supported version {SchemaVersion}; it was written by another ImageFinder version or another program. Use a new database file.");
-        }
-
-        var meta = new Dictionary<string, string>();
-        using (var read = connection.CreateCommand())
-        {
-            read.Transaction = transaction;
-            read.CommandText = "select key, value from meta";
-            using var reader = read.ExecuteReader();
-            while (reader.Read())
-            {
-                meta[reader.GetString(0)] = reader.GetString(1);
-            }
-        }
-
-        var dimension = meta.GetValueOrDefault("dimension");
-        if (dimension != expected.Dimension.ToString(CultureInfo.InvariantCulture))
-        {
-            throw new CollectionMismatchException(
-                $"The database holds {dimension}-dimensional vectors but the model '{expected.Model}' produces {expected.Dimension}. Use another database file (ImageFinder:Database / --db) or the model the database was built with ('{meta.GetValueOrDefault("model")}').");
-        }
-
-        if (meta.GetValueOrDefault("model") != expected.Model)
-        {
-            throw new CollectionMismatchException(
-                $"The database was built with model '{meta.GetValueOrDefault("model")}', not '{expected.Model}': their vectors are not comparable. Use another database file (ImageFinder:Database / --db) or that model.");
-        }
-
-        if (meta.GetValueOrDefault("metric") != expected.Metric)
-        {
-            throw new CollectionMismatchException($"The database uses the '{meta.GetValueOrDefault("metric")}' distance, not '{expected.Metric}'.");
-        }
-
-        transaction.Commit();
-    }
-
-    private static object? Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command.ExecuteScalar();
-    }
-
     private static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    private static long NextVersion(SqliteTransaction transaction)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "update meta set value = cast(value as integer) + 1 where key = 'version' returning cast(value as integer)";
+        return (long)command.ExecuteScalar()!;
     }
 
     private static SqliteCommand Command(SqliteTransaction transaction, string sql, params string[] parameters)
@@ -425,10 +415,12 @@ public sealed class VectorStore : IDisposable
         }
     }
 
-    private SqliteConnection RentReader()
+    private ReaderLease RentReader()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return readers.TryTake(out var connection) ? connection : OpenConnection(connectionString);
+#pragma warning disable CA2000 // Ownership moves to the lease, which returns the connection to the pool.
+        return new ReaderLease(this, readers.TryTake(out var connection) ? connection : OpenConnection(connectionString));
+#pragma warning restore CA2000
     }
 
     private void ReturnReader(SqliteConnection connection)
@@ -440,5 +432,13 @@ public sealed class VectorStore : IDisposable
         }
 
         readers.Add(connection);
+    }
+
+    /// <summary>A pooled read connection, returned on dispose.</summary>
+    private readonly struct ReaderLease(VectorStore store, SqliteConnection connection) : IDisposable
+    {
+        public SqliteConnection Connection => connection;
+
+        public void Dispose() => store.ReturnReader(connection);
     }
 }

@@ -1,0 +1,13 @@
+namespace ImageFinder.Storage;
+
+/// <summary>Nearest-neighbour search settings.</summary>
+public sealed record KnnOptions
+{
+    public KnnMode Mode { get; init; } = KnnMode.Auto;
+
+    /// <summary>In <see cref="KnnMode.Auto"/>, collections up to this size are searched exactly.</summary>
+    public int ExactMaxVectors { get; init; } = 20_000;
+
+    /// <summary>Candidates the quantized search re-ranks exactly (at least k).</summary>
+    public int RerankCandidates { get; init; } = 200;
+}

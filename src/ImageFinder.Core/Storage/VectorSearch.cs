@@ -1,0 +1,86 @@
+namespace ImageFinder.Storage;
+
+/// <summary>
+/// Chooses how to answer a KNN query: sqlite-vec's exact scan for small collections (or when asked), the
+/// <see cref="QuantizedIndex"/> for large ones. The index is built on first need (or by <see cref="WarmAsync"/>)
+/// and then follows the database.
+/// </summary>
+public sealed class VectorSearch : IDisposable
+{
+    private readonly VectorStore store;
+    private readonly KnnOptions options;
+    private readonly Lock buildGate = new();
+    private QuantizedIndex? index;
+
+    public VectorSearch(VectorStore store, KnnOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ExactMaxVectors, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RerankCandidates, 1);
+        this.store = store;
+        this.options = options;
+    }
+
+    public KnnOptions Options => options;
+
+    /// <summary>The mode the last query used.</summary>
+    public KnnMode LastMode { get; private set; } = KnnMode.Exact;
+
+    /// <summary>Builds the quantized index now if the collection needs it, so the first query does not pay for it.</summary>
+    public async Task WarmAsync(CancellationToken cancellationToken = default)
+    {
+        if (await ModeForAsync(cancellationToken).ConfigureAwait(false) == KnnMode.Quantized)
+        {
+            EnsureIndex();
+        }
+    }
+
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default)
+    {
+        var mode = await ModeForAsync(cancellationToken).ConfigureAwait(false);
+        LastMode = mode;
+        if (mode == KnnMode.Exact)
+        {
+            return await store.SearchAsync(query, k, cancellationToken).ConfigureAwait(false);
+        }
+
+        var quantized = EnsureIndex();
+        quantized.Refresh();
+        return quantized.Search(query, k, Math.Max(k, options.RerankCandidates));
+    }
+
+    public void Dispose() => index?.Dispose();
+
+    private async Task<KnnMode> ModeForAsync(CancellationToken cancellationToken)
+    {
+        if (options.Mode != KnnMode.Auto)
+        {
+            return options.Mode;
+        }
+
+        long count;
+        if (Volatile.Read(ref index) is { } built)
+        {
+            built.Refresh();
+            count = built.Count;
+        }
+        else
+        {
+            count = await store.CountAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return count > options.ExactMaxVectors ? KnnMode.Quantized : KnnMode.Exact;
+    }
+
+    private QuantizedIndex EnsureIndex()
+    {
+        if (Volatile.Read(ref index) is { } built)
+        {
+            return built;
+        }
+
+        lock (buildGate)
+        {
+            return index ??= QuantizedIndex.Build(store);
+        }
+    }
+}
