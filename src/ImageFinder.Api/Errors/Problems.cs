@@ -1,4 +1,5 @@
 using ImageFinder.Imaging;
+using ImageFinder.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ImageFinder.Api.Errors;
@@ -23,6 +24,16 @@ public static class Problems
         detail: e.Message,
         statusCode: e.Failure == ImageDecodeFailure.Internal ? StatusCodes.Status500InternalServerError : StatusCodes.Status400BadRequest,
         extensions: new Dictionary<string, object?> { ["reason"] = e.Failure.ToString() });
+
+    /// <summary>503 with <c>Retry-After</c>: the inference queue is full, so the request is shed at once instead of timing out.</summary>
+    public static ProblemHttpResult Busy(HttpResponse response, InferenceBusyException e)
+    {
+        response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(
+            title: "Busy",
+            detail: e.Message,
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
 
     public static ProblemHttpResult TooLarge(long limit) => TypedResults.Problem(
         title: "Upload too large",

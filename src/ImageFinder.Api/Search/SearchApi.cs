@@ -3,6 +3,7 @@ using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Configuration;
 using ImageFinder.Imaging;
+using ImageFinder.Inference;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -123,6 +124,10 @@ public static class SearchApi
         catch (ImageDecodeException e)
         {
             return Problems.BadImage(e);
+        }
+        catch (InferenceBusyException e)
+        {
+            return Problems.Busy(request.HttpContext.Response, e);
         }
     }
 }

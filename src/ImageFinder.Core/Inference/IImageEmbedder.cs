@@ -12,6 +12,7 @@ public interface IImageEmbedder
 
     /// <summary>Decodes and preprocesses <paramref name="encoded"/> on the calling thread, then infers it (batched with concurrent callers).</summary>
     /// <exception cref="ImageDecodeException">The bytes are not a usable image.</exception>
+    /// <exception cref="InferenceBusyException">Too many images are waiting for inference.</exception>
     Task<ImageEmbedding> EmbedAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default);
 
     /// <summary>Infers one tensor made by <see cref="Preprocessor"/>; the caller keeps ownership of it.</summary>

@@ -21,6 +21,7 @@ public sealed class InferenceQueue : IDisposable
     private readonly Channel<Request> requests;
     private readonly Thread worker;
     private readonly float[] batchBuffer;
+    private readonly int capacity;
     private long runs;
     private long images;
 
@@ -35,6 +36,7 @@ public sealed class InferenceQueue : IDisposable
         tensorLength = card.Preprocessing.TensorLength;
         dimension = card.Dimension;
         this.maxBatchSize = maxBatchSize;
+        this.capacity = capacity;
         batchBuffer = GC.AllocateUninitializedArray<float>(tensorLength * maxBatchSize, pinned: true);
         requests = Channel.CreateBounded<Request>(new BoundedChannelOptions(capacity)
         {
@@ -47,6 +49,12 @@ public sealed class InferenceQueue : IDisposable
 
     /// <summary>Requests waiting to run.</summary>
     public int Pending => requests.Reader.Count;
+
+    /// <summary>Most requests that can wait.</summary>
+    public int Capacity => capacity;
+
+    /// <summary>True when a new request would be refused by <see cref="TryEnqueue"/> right now.</summary>
+    public bool IsFull => requests.Reader.Count >= capacity;
 
     /// <summary>Number of ONNX Runtime runs so far, and the images they held.</summary>
     public (long Runs, long Images) Statistics => (Interlocked.Read(ref runs), Interlocked.Read(ref images));

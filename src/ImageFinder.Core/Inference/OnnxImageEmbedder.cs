@@ -46,13 +46,26 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         }
     }
 
+    /// <inheritdoc/>
+    /// <exception cref="InferenceBusyException">The inference queue is full; checked before decoding, so shed requests cost little.</exception>
     public async Task<ImageEmbedding> EmbedAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default)
     {
+        if (queue.IsFull)
+        {
+            throw new InferenceBusyException(queue.Capacity);
+        }
+
         var tensor = RentTensor();
         try
         {
             var size = Preprocessor.Prepare(encoded.Span, tensor.AsSpan(0, Preprocessor.Spec.TensorLength));
-            var vector = await queue.EnqueueAsync(tensor, cancellationToken).ConfigureAwait(false);
+            if (!queue.TryEnqueue(tensor, cancellationToken, out var embedding))
+            {
+                throw new InferenceBusyException(queue.Capacity);
+            }
+
+            // Only the inference thread completes this task, after it has copied the tensor: safe to return it then.
+            var vector = await embedding.ConfigureAwait(false);
             return new ImageEmbedding(vector, size);
         }
         finally

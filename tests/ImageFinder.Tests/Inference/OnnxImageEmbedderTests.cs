@@ -10,6 +10,27 @@ public sealed class OnnxImageEmbedderTests : IDisposable
     private readonly OnnxImageEmbedder embedder = OnnxImageEmbedder.Load(TestModel.Options());
 
     [Fact]
+    public void Batch_of_four_in_one_session_run_equals_four_single_runs()
+    {
+        using var session = OnnxSession.Load(TestModel.Path, 2);
+        var length = 3 * 224 * 224;
+        var batch = new float[4 * length];
+        for (var i = 0; i < 4; i++)
+        {
+            embedder.Preprocessor.Prepare(TestImages.Pattern(30 + i), batch.AsSpan(i * length, length));
+        }
+
+        var together = session.Run("input", batch, [4, 3, 224, 224], "features", out var shape);
+
+        Assert.Equal([4L, 2048L], shape);
+        for (var i = 0; i < 4; i++)
+        {
+            var alone = session.Run("input", batch.AsSpan(i * length, length), [1, 3, 224, 224], "features", out _);
+            Assert.True(TensorPrimitives.Distance(alone, together.AsSpan(i * 2048, 2048)) < 1e-3f);
+        }
+    }
+
+    [Fact]
     public void Model_card_names_the_test_model_and_its_contract()
     {
         Assert.StartsWith("tiny-test-cnn", embedder.Model.Name);
@@ -52,6 +73,33 @@ public sealed class OnnxImageEmbedderTests : IDisposable
         }
 
         Assert.Equal(12, after.Images - before.Images);
+    }
+
+    [Fact]
+    public async Task A_full_queue_refuses_at_once_and_every_accepted_request_completes()
+    {
+        using var small = OnnxImageEmbedder.Load(TestModel.Options(maxBatchSize: 1) with { QueueCapacity = 2 });
+        var tensor = new float[small.Preprocessor.Spec.TensorLength];
+        small.Preprocessor.Prepare(TestImages.Pattern(4), tensor);
+
+        var accepted = new List<Task<float[]>>();
+        var refused = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            if (small.Queue.TryEnqueue(tensor, CancellationToken.None, out var embedding))
+            {
+                accepted.Add(embedding);
+            }
+            else
+            {
+                refused++;
+            }
+        }
+
+        var vectors = await Task.WhenAll(accepted);
+        Assert.True(refused > 0, "200 requests in a tight loop never filled a queue of 2");
+        Assert.All(vectors, v => Assert.Equal(vectors[0], v));
+        Assert.True(small.Queue.IsFull == false);
     }
 
     [Fact]
