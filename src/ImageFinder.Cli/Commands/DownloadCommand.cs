@@ -3,6 +3,7 @@ using ImageFinder.Cli.Console;
 using ImageFinder.Configuration;
 using ImageFinder.Download;
 using ImageFinder.Ingestion;
+using ImageFinder.Native;
 using ImageFinder.Search;
 
 namespace ImageFinder.Cli.Commands;
@@ -133,6 +134,17 @@ internal static class DownloadCommand
         catch (Exception e) when (e is CsvManifestException or IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"error: --csv: {csv.FullName}: {e.Message}");
+            return 2;
+        }
+
+        try
+        {
+            // libvips checks every downloaded file.
+            NativeLibraries.EnsureInstalled();
+        }
+        catch (NativeLibraryMissingException e)
+        {
+            await error.WriteLineAsync("error: " + e.Message);
             return 2;
         }
 

@@ -6,8 +6,8 @@ namespace ImageFinder.Download;
 /// Downloads the images a CSV manifest lists into a folder, resumably. Names are decided from the CSV
 /// before anything is fetched (<see cref="FileNamer"/>); a row whose file is already present under its
 /// final name is skipped, because final names only ever hold complete, verified files: each download
-/// streams into a hidden <c>.name.random.part</c> file beside its final name and is renamed (never
-/// overwriting) once verified. Temporary files left by a killed run are removed when the next run starts.
+/// streams into a hidden <c>.name.random.part</c> file in the output folder and is renamed (never
+/// overwriting) to its final name once verified. Temporary files left by a killed run are removed when the next run starts.
 /// URLs are fetched with bounded concurrency by one <see cref="SafeHttpDownloader"/>; a URL that fails is
 /// reported with its reason and the job goes on. One job should run in a folder at a time.
 /// </summary>
@@ -89,16 +89,23 @@ public sealed class DownloadJob : IDisposable
         }
 
         var folder = item.Folder.Length == 0 ? root : Inside(root, item.Folder);
+        if (folder != root && new DirectoryInfo(folder).LinkTarget is { } target)
+        {
+            // A link would send the file wherever it points: outside the output folder, perhaps.
+            tally.Failed(index, new DownloadFailure(url, $"the label folder {folder} is a symbolic link (to {target}); refusing to write through it", 0));
+            return;
+        }
+
         if (FindExisting(folder, item.Stem) is { } existing)
         {
             tally.Skipped(index, existing);
             return;
         }
 
-        var temp = Inside(root, item.Folder, $".{item.Stem}.{Path.GetRandomFileName()}{TempSuffix}");
+        // The temporary file lives in the output folder itself, so a failed row leaves no empty label folder.
+        var temp = Inside(root, $".{item.Stem}.{Path.GetRandomFileName()}{TempSuffix}");
         try
         {
-            Directory.CreateDirectory(folder);
             var result = await downloader.DownloadAsync(item.Uri, temp, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
             {
@@ -107,6 +114,7 @@ public sealed class DownloadJob : IDisposable
             }
 
             var final = Inside(root, item.Folder, item.Stem + result.Extension);
+            Directory.CreateDirectory(folder);
             File.Move(temp, final, overwrite: false);
             tally.Downloaded(index, final, result.Bytes);
         }
@@ -114,7 +122,7 @@ public sealed class DownloadJob : IDisposable
         {
             tally.Failed(index, new DownloadFailure(url, "could not save the file: " + e.Message, 1));
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is UnauthorizedAccessException or InvalidOperationException or ArgumentException or NotSupportedException)
         {
             tally.Failed(index, new DownloadFailure(url, "could not save the file: " + e.Message, 1));
         }

@@ -89,6 +89,11 @@ public sealed class SafeHttpDownloader : IDisposable
         {
             return DownloadResult.Failed("I/O error: " + e.Message, attempt.Count);
         }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or ArgumentException or FormatException)
+        {
+            // A URL or an answer the HTTP stack itself refuses: still one failed URL, never a crashed job.
+            return DownloadResult.Failed("request failed: " + e.Message, attempt.Count);
+        }
     }
 
     public void Dispose()
@@ -137,7 +142,7 @@ public sealed class SafeHttpDownloader : IDisposable
                 UseJitter = true,
                 Delay = options.BaseDelay,
                 MaxDelay = options.MaxDelay,
-                DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Result)),
+                DelayGenerator = args => new ValueTask<TimeSpan?>(RetryAfter(args.Outcome.Result, options.MaxRetryAfter, DateTimeOffset.UtcNow)),
             });
         }
 
@@ -152,16 +157,20 @@ public sealed class SafeHttpDownloader : IDisposable
         builder.AddTimeout(options.RequestTimeout);
     }
 
-    /// <summary>The wait a 429 or 503 answer asks for (seconds or an HTTP date), capped; null to use the backoff.</summary>
-    private TimeSpan? RetryAfter(HttpResponseMessage? response)
+    /// <summary>
+    /// The wait a response's <c>Retry-After</c> header asks for (delta-seconds or an HTTP date, relative to
+    /// <paramref name="now"/>), never negative and capped at <paramref name="cap"/>; null when there is none,
+    /// so that the exponential backoff applies.
+    /// </summary>
+    internal static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan cap, DateTimeOffset now)
     {
         if (response?.Headers.RetryAfter is not { } header)
         {
             return null;
         }
 
-        var wait = header.Delta ?? (header.Date - DateTimeOffset.UtcNow) ?? TimeSpan.Zero;
-        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > options.MaxRetryAfter ? options.MaxRetryAfter : wait;
+        var wait = header.Delta ?? (header.Date - now) ?? TimeSpan.Zero;
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > cap ? cap : wait;
     }
 
     /// <summary>One attempt: the request with its redirects, then (for a 2xx answer) the body into the temporary file.</summary>

@@ -76,9 +76,11 @@ public sealed class DownloadJobTests : IAsyncLifetime, IDisposable
             Row("/redirect-ftp"),
             new DownloadRequest(0, "ftp://127.0.0.1/image.png"),
             new DownloadRequest(0, "file:///etc/passwd"),
-            new DownloadRequest(0, "not a url"));
+            new DownloadRequest(0, "not a url"),
+            Row("/html?again=1", label: "never-created"));
 
-        Assert.Equal((1, 11), (summary.Downloaded, summary.Failed));
+        Assert.Equal((1, 12), (summary.Downloaded, summary.Failed));
+        Assert.False(Directory.Exists(Path.Combine(Output, "never-created")));
         var rows = ReadFailures();
         Assert.Equal(summary.Failures.Select(f => f.Url), rows.Select(r => r.Url));
         AssertFailure(rows, "/missing", "404", attempts: 1);
@@ -208,6 +210,22 @@ public sealed class DownloadJobTests : IAsyncLifetime, IDisposable
             names);
         Assert.False(Directory.Exists(outside));
         Assert.Equal(["out"], Directory.GetFileSystemEntries(temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_label_folder_that_is_a_symbolic_link_is_not_written_through()
+    {
+        var elsewhere = temp.Combine("elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        Directory.CreateDirectory(Output);
+        Directory.CreateSymbolicLink(Path.Combine(Output, "linked"), elsewhere);
+
+        var summary = await Run(Fast, Row("/png/1", label: "linked"), Row("/png/2", label: "real"));
+
+        Assert.Equal((1, 1), (summary.Downloaded, summary.Failed));
+        Assert.Contains("symbolic link", summary.Failures[0].Reason);
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
+        Assert.Equal(0, server.Hits("/png/1"));
     }
 
     private static void AssertFailure(IReadOnlyList<(string Url, string Reason, int Attempts)> rows, string path, string reason, int attempts)
