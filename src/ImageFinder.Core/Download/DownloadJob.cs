@@ -54,16 +54,12 @@ public sealed class DownloadJob : IDisposable
     internal static string? FindExisting(string folder, string stem) =>
         FileNamer.Extensions.Select(extension => Path.Combine(folder, stem + extension)).FirstOrDefault(File.Exists);
 
-    /// <summary>Deletes the hidden <c>.*.part</c> files a killed run left anywhere under <paramref name="root"/>.</summary>
+    /// <summary>Deletes the hidden <c>.*.part</c> files a killed run left in <paramref name="root"/> (the only place they are made).</summary>
     private static void RemoveStaleTempFiles(string root)
     {
-        var enumeration = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
-        foreach (var path in Directory.EnumerateFiles(root, "*" + TempSuffix, enumeration))
+        foreach (var path in Directory.EnumerateFiles(root, ".*" + TempSuffix))
         {
-            if (Path.GetFileName(path).StartsWith('.'))
-            {
-                File.Delete(path);
-            }
+            File.Delete(path);
         }
     }
 

@@ -46,15 +46,16 @@ public sealed class DownloadCommandTests : IAsyncLifetime, IDisposable
             ",ftp://127.0.0.1/image.png,,",
             ",file:///etc/passwd,,");
 
-        var first = await Download();
+        var first = await DownloadWithTimeout("1");
         var goodHits = GoodPaths.Select(server.Hits).ToList();
-        var second = await Download();
+        var second = await DownloadWithTimeout("1");
 
         Assert.Equal(0, first.ExitCode);
         Assert.Contains("done: 9 downloaded, 0 skipped (already present), 7 failed", first.Output);
         Assert.Contains("progress: 16/16", first.Output);
         Assert.Contains("done: 0 downloaded, 9 skipped (already present), 7 failed", second.Output);
-        Assert.All(goodHits, hits => Assert.InRange(hits, 1, 2));
+        // 1 request, or 2 for the flaky ones; one more if a cold first request ran past the 1 s timeout.
+        Assert.All(goodHits, hits => Assert.InRange(hits, 1, 3));
         Assert.Equal(goodHits, GoodPaths.Select(server.Hits).ToList());
 
         string[] expected =
@@ -145,6 +146,8 @@ public sealed class DownloadCommandTests : IAsyncLifetime, IDisposable
 
     private void WriteCsv(params string[] lines) => File.WriteAllText(Csv, string.Join('\n', lines) + "\n", Encoding.UTF8);
 
-    private Task<(int ExitCode, string Output, string Error)> Download(params string[] extra) =>
-        CliRunner.RunAsync(["download", "--csv", Csv, "--out", Output, "--retries", "2", "--retry-delay", "0.01", "--timeout", "1", .. extra]);
+    private Task<(int ExitCode, string Output, string Error)> Download(params string[] extra) => DownloadWithTimeout("20", extra);
+
+    private Task<(int ExitCode, string Output, string Error)> DownloadWithTimeout(string timeout, params string[] extra) =>
+        CliRunner.RunAsync(["download", "--csv", Csv, "--out", Output, "--retries", "2", "--retry-delay", "0.01", "--timeout", timeout, .. extra]);
 }
