@@ -1,0 +1,36 @@
+using ImageFinder.Imaging.Interop;
+
+namespace ImageFinder.Imaging;
+
+/// <summary>Checks that libvips can parse an image's header, without decoding its pixels.</summary>
+public static class ImageHeader
+{
+    /// <summary>The size the header declares, after checking it against <paramref name="maxPixels"/>.</summary>
+    /// <exception cref="ImageDecodeException">The bytes are empty, not a format libvips reads, or declare too many pixels.</exception>
+    public static unsafe ImageSize Read(ReadOnlySpan<byte> encoded, long maxPixels)
+    {
+        if (encoded.IsEmpty)
+        {
+            throw new ImageDecodeException(ImageDecodeFailure.Empty, "The file is empty.");
+        }
+
+        VipsRuntime.EnsureInitialized();
+        fixed (byte* bytes = encoded)
+        {
+            // libvips keeps pointing at the buffer, so the handle must not outlive the fixed block.
+            using var header = VipsNative.NewFromBuffer(bytes, (nuint)encoded.Length);
+            if (header.IsInvalid)
+            {
+                throw new ImageDecodeException(ImageDecodeFailure.UnsupportedFormat, "Not an image format ImageFinder can read: " + VipsNative.TakeError());
+            }
+
+            var size = new ImageSize(VipsNative.vips_image_get_width(header), VipsNative.vips_image_get_height(header));
+            if ((long)size.Width * size.Height > maxPixels)
+            {
+                throw new ImageDecodeException(ImageDecodeFailure.TooManyPixels, $"The image declares {size.Width}x{size.Height} pixels, more than the limit of {maxPixels}.");
+            }
+
+            return size;
+        }
+    }
+}
