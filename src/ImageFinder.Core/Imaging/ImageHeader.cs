@@ -17,20 +17,27 @@ public static class ImageHeader
         VipsRuntime.EnsureInitialized();
         fixed (byte* bytes = encoded)
         {
-            // libvips keeps pointing at the buffer, so the handle must not outlive the fixed block.
-            using var header = VipsNative.NewFromBuffer(bytes, (nuint)encoded.Length);
-            if (header.IsInvalid)
-            {
-                throw new ImageDecodeException(ImageDecodeFailure.UnsupportedFormat, "Not an image format ImageFinder can read: " + VipsNative.TakeError());
-            }
-
-            var size = new ImageSize(VipsNative.vips_image_get_width(header), VipsNative.vips_image_get_height(header));
-            if ((long)size.Width * size.Height > maxPixels)
-            {
-                throw new ImageDecodeException(ImageDecodeFailure.TooManyPixels, $"The image declares {size.Width}x{size.Height} pixels, more than the limit of {maxPixels}.");
-            }
-
-            return size;
+            return Read(bytes, (nuint)encoded.Length, maxPixels);
         }
+    }
+
+    /// <summary>The same check on bytes the caller has pinned (libvips points into them while the header is open).</summary>
+    internal static unsafe ImageSize Read(byte* bytes, nuint length, long maxPixels)
+    {
+        using var header = VipsNative.NewFromBuffer(bytes, length);
+        if (header.IsInvalid)
+        {
+            throw new ImageDecodeException(ImageDecodeFailure.UnsupportedFormat, "Not an image format ImageFinder can read: " + VipsNative.TakeError());
+        }
+
+        var size = new ImageSize(VipsNative.vips_image_get_width(header), VipsNative.vips_image_get_height(header));
+        if ((long)size.Width * size.Height > maxPixels)
+        {
+            throw new ImageDecodeException(
+                ImageDecodeFailure.TooManyPixels,
+                $"The image declares {size.Width}x{size.Height} pixels, more than the limit of {maxPixels} (ImageFinder:MaxImagePixels).");
+        }
+
+        return size;
     }
 }

@@ -60,7 +60,7 @@ public sealed class ImagePreprocessor
         fixed (byte* bytes = encoded)
         {
             var length = (nuint)encoded.Length;
-            var size = ReadHeader(bytes, length);
+            var size = ImageHeader.Read(bytes, length, maxPixels);
 
             using var thumbnail = VipsNative.ThumbnailBuffer(bytes, length, spec.ResizeShorterSide);
             if (thumbnail.IsInvalid)
@@ -75,37 +75,7 @@ public sealed class ImagePreprocessor
     }
 
     /// <summary>Reads just the header: format and declared size, checked against the pixel limit before any decoding.</summary>
-    public unsafe ImageSize ReadHeader(ReadOnlySpan<byte> encoded)
-    {
-        if (encoded.IsEmpty)
-        {
-            throw new ImageDecodeException(ImageDecodeFailure.Empty, "The file is empty.");
-        }
-
-        fixed (byte* bytes = encoded)
-        {
-            return ReadHeader(bytes, (nuint)encoded.Length);
-        }
-    }
-
-    private unsafe ImageSize ReadHeader(byte* bytes, nuint length)
-    {
-        using var header = VipsNative.NewFromBuffer(bytes, length);
-        if (header.IsInvalid)
-        {
-            throw new ImageDecodeException(ImageDecodeFailure.UnsupportedFormat, "Not an image format ImageFinder can read: " + VipsNative.TakeError());
-        }
-
-        var size = new ImageSize(VipsNative.vips_image_get_width(header), VipsNative.vips_image_get_height(header));
-        if ((long)size.Width * size.Height > maxPixels)
-        {
-            throw new ImageDecodeException(
-                ImageDecodeFailure.TooManyPixels,
-                $"The image declares {size.Width}x{size.Height} pixels, more than the limit of {maxPixels} (ImageFinder:Limits:MaxImagePixels).");
-        }
-
-        return size;
-    }
+    public ImageSize ReadHeader(ReadOnlySpan<byte> encoded) => ImageHeader.Read(encoded, maxPixels);
 
     private static VipsImageHandle ToSrgb8(VipsImageHandle image)
     {
