@@ -25,6 +25,9 @@ internal sealed class EmbedBenchmark
     /// <summary>Untimed batch runs before the first estimate (ONNX Runtime's arena and thread pool settle in).</summary>
     private const int WarmupRuns = 5;
 
+    /// <summary>The rate estimate that sizes the measurements runs this long: a few runs would be too noisy.</summary>
+    private const double EstimateSeconds = 2;
+
     private readonly BenchContext context;
 
     public EmbedBenchmark(BenchContext context) => this.context = context;
@@ -43,7 +46,7 @@ internal sealed class EmbedBenchmark
             ort.Run(batch);
         }
 
-        var estimate = ort.Throughput(batch, 3);
+        var estimate = ort.ThroughputFor(batch, EstimateSeconds);
         var runsPerRepeat = Math.Max(2, (int)Math.Ceiling(effort.BareSecondsPerRepeat * estimate / batch));
         BenchLog.Info($"embed: bare estimate {estimate:F1} images/s; {runsPerRepeat} runs of batch {batch} per repeat");
 

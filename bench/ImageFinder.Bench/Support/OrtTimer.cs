@@ -52,6 +52,20 @@ internal sealed class OrtTimer
         return runs * batch / stopwatch.Elapsed.TotalSeconds;
     }
 
+    /// <summary>Images per second of consecutive runs of batch <paramref name="batch"/> for at least <paramref name="seconds"/>.</summary>
+    public double ThroughputFor(int batch, double seconds)
+    {
+        var runs = 0;
+        var stopwatch = Stopwatch.StartNew();
+        while (stopwatch.Elapsed.TotalSeconds < seconds)
+        {
+            Run(batch);
+            runs++;
+        }
+
+        return runs * batch / stopwatch.Elapsed.TotalSeconds;
+    }
+
     /// <summary>Batch-1 latency in milliseconds over <paramref name="runs"/> runs, after five untimed ones.</summary>
     public Distribution BatchOneLatency(int runs)
     {
