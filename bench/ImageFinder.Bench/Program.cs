@@ -25,12 +25,12 @@ if (options.Help)
 }
 
 var started = DateTimeOffset.UtcNow;
-var loadAtStart = MachineInfo.LoadAverageOneMinute();
+var othersCpuShare = MachineInfo.OthersCpuShare(TimeSpan.FromSeconds(2));
 NativeLibraries.EnsureInstalled();
 var paths = BenchPaths.Locate();
 Directory.CreateDirectory(paths.Work);
 var context = new BenchContext(options, paths, BenchModel.Ensure(paths), MachineInfo.Read());
-var results = new ResultsWriter(paths.Results, ResultsPreamble.Build(context, started, loadAtStart));
+var results = new ResultsWriter(paths.Results, ResultsPreamble.Build(context, started, othersCpuShare));
 BenchLog.Info($"benchmark ({context.Effort.Name}): {ResultsPreamble.CommandLine(context)}; results go to {paths.Results}");
 
 // 1. Embedding throughput: bare ONNX Runtime vs the full ingest path, side by side; batch-1 latency.

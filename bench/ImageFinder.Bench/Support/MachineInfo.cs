@@ -42,11 +42,37 @@ internal sealed record MachineInfo(
         return fields.Length >= 3 ? $"{fields[0]} {fields[1]} {fields[2]}" : "unknown";
     }
 
-    /// <summary>The 1-minute load average, or 0 when unknown.</summary>
-    public static double LoadAverageOneMinute()
+    /// <summary>
+    /// Share of all cores' time spent busy during <paramref name="window"/> while this process sleeps (from
+    /// /proc/stat): what other processes take from the benchmark. Unlike the load average, a build that just
+    /// finished (dotnet run builds first) does not count. NaN when /proc/stat is unreadable.
+    /// </summary>
+    public static double OthersCpuShare(TimeSpan window)
     {
-        var fields = ReadOrEmpty("/proc/loadavg").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return fields.Length > 0 && double.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var load) ? load : 0;
+        var before = ReadCpuTimes();
+        Thread.Sleep(window);
+        var after = ReadCpuTimes();
+        if (before is not { } first || after is not { } second || second.Total <= first.Total)
+        {
+            return double.NaN;
+        }
+
+        return 1 - ((double)(second.Idle - first.Idle) / (second.Total - first.Total));
+    }
+
+    /// <summary>Total and idle (idle + iowait) jiffies of all cores, from the first line of /proc/stat.</summary>
+    private static (long Total, long Idle)? ReadCpuTimes()
+    {
+        var line = ReadOrEmpty("/proc/stat").Split('\n')[0];
+        var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 9 || fields[0] != "cpu")
+        {
+            return null;
+        }
+
+        // user nice system idle iowait irq softirq steal
+        var values = fields[1..9].Select(f => long.Parse(f, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
+        return (values.Sum(), values[3] + values[4]);
     }
 
     private static string? Field(string text, string name)

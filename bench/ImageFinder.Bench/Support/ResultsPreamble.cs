@@ -11,10 +11,10 @@ internal static class ResultsPreamble
 {
     public const string Usage = "dotnet run -c Release --project bench/ImageFinder.Bench -- [--quick] [--only <section>] [--n 10000,100000]";
 
-    /// <summary>A machine busier than this (1-minute load average per core) at the start gets a warning at the top.</summary>
-    private const double BusyLoadPerCore = 0.5;
+    /// <summary>When other processes used more than this share of the CPU just before the start, RESULTS.md warns at the top.</summary>
+    private const double BusyShare = 0.15;
 
-    public static string Build(BenchContext context, DateTimeOffset started, double loadAtStart)
+    public static string Build(BenchContext context, DateTimeOffset started, double othersCpuShare)
     {
         var options = context.Options;
         var machine = context.Machine;
@@ -31,11 +31,11 @@ internal static class ResultsPreamble
             notes.Add($"**{note}**");
         }
 
-        if (loadAtStart > BusyLoadPerCore * machine.Cores)
+        if (othersCpuShare > BusyShare)
         {
             notes.Add(
-                $"**Busy machine**: the 1-minute load average was {loadAtStart.ToString("F2", CultureInfo.InvariantCulture)} on " +
-                $"{machine.Cores} cores when the run started; every figure is slower and noisier than on a quiet machine.");
+                $"**Busy machine**: other processes used {Percent(othersCpuShare)} of the CPU just before the run started; " +
+                "every figure is slower and noisier than on a quiet machine.");
         }
 
         if (notes.Count > 0)
@@ -54,7 +54,8 @@ internal static class ResultsPreamble
             .Row("sections", string.Join(", ", options.Sections))
             .Row("collection sizes N (http, knn)", string.Join(", ", options.VectorCounts.Select(n => Format.Count(n))))
             .Row("source", Git(context.Paths.Repository))
-            .Row("load average at start (1, 5, 15 min)", MachineInfo.LoadAverage())).AppendLine();
+            .Row("CPU used by other processes just before the start", double.IsNaN(othersCpuShare) ? "unknown" : Percent(othersCpuShare))
+            .Row("load average at start (1, 5, 15 min; includes the build dotnet run just did)", MachineInfo.LoadAverage())).AppendLine();
 
         text.AppendLine("## Machine and software").AppendLine();
         text.Append(new MarkdownTable("item", "value")
@@ -79,6 +80,8 @@ internal static class ResultsPreamble
     }
 
     private static string YesNo(bool value) => value ? "yes" : "no";
+
+    private static string Percent(double share) => (share * 100).ToString("F0", CultureInfo.InvariantCulture) + " %";
 
     private static string Git(string repository)
     {
