@@ -1,0 +1,125 @@
+using System.Globalization;
+
+namespace ImageFinder.Bench;
+
+/// <summary>The command line: which sections to run, how hard, and at which collection sizes.</summary>
+internal sealed record BenchOptions(
+    bool Quick,
+    IReadOnlyList<string> Sections,
+    IReadOnlyList<int> VectorCounts,
+    int BatchSize,
+    string? Note,
+    IReadOnlyList<string> Arguments,
+    bool Help)
+{
+    public const string Embed = "embed";
+    public const string Decode = "decode";
+    public const string Http = "http";
+    public const string Knn = "knn";
+    public const string Memory = "memory";
+
+    /// <summary>Every section, in the order they run.</summary>
+    public static readonly IReadOnlyList<string> AllSections = [Embed, Decode, Http, Knn, Memory];
+
+    /// <summary>The largest collection the harness makes: N × 2048 floats must fit one .NET array.</summary>
+    public const int MaxVectorCount = 1_000_000;
+
+    public const string Usage = """
+        usage: dotnet run -c Release --project bench/ImageFinder.Bench -- [options]
+
+          --quick              fewer repetitions and shorter runs: checks the harness, not reference figures
+          --only <sections>    comma-separated: embed, decode, http, knn, memory (default: all)
+          --n <counts>         collection sizes for http and knn, comma-separated (default: 10000,100000;
+                               at most 1000000)
+          --batch <B>          inference batch size (default: 8, the service's MaxBatchSize)
+          --note <text>        a line printed at the top of RESULTS.md
+          -h, --help           this text
+        """;
+
+    public bool Includes(string section) => Sections.Contains(section, StringComparer.Ordinal);
+
+    /// <exception cref="ArgumentException">An unknown option or a bad value; the message says which.</exception>
+    public static BenchOptions Parse(string[] args)
+    {
+        var quick = false;
+        var help = false;
+        IReadOnlyList<string> sections = AllSections;
+        IReadOnlyList<int> counts = [10_000, 100_000];
+        var batch = 8;
+        string? note = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--only":
+                    sections = ParseSections(Value(args, ref i));
+                    break;
+                case "--n":
+                    counts = ParseCounts(Value(args, ref i));
+                    break;
+                case "--batch":
+                    batch = ParsePositive("--batch", Value(args, ref i));
+                    break;
+                case "--note":
+                    note = Value(args, ref i);
+                    break;
+                case "-h" or "--help":
+                    help = true;
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option '{args[i]}'.");
+            }
+        }
+
+        return new BenchOptions(quick, sections, counts, batch, note, args, help);
+    }
+
+    private static string Value(string[] args, ref int i)
+    {
+        if (i + 1 >= args.Length)
+        {
+            throw new ArgumentException($"{args[i]} needs a value.");
+        }
+
+        i++;
+        return args[i];
+    }
+
+    private static List<string> ParseSections(string text)
+    {
+        var wanted = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var name in wanted)
+        {
+            if (!AllSections.Contains(name, StringComparer.Ordinal))
+            {
+                throw new ArgumentException($"--only: unknown section '{name}'; the sections are {string.Join(", ", AllSections)}.");
+            }
+        }
+
+        // Always in the canonical order, whatever order they were given in.
+        return AllSections.Where(s => wanted.Contains(s, StringComparer.Ordinal)).ToList();
+    }
+
+    private static List<int> ParseCounts(string text)
+    {
+        var counts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => ParsePositive("--n", part))
+            .Distinct()
+            .Order()
+            .ToList();
+        if (counts.Count == 0 || counts[^1] > MaxVectorCount)
+        {
+            throw new ArgumentException($"--n: give one or more counts from 1 to {MaxVectorCount}.");
+        }
+
+        return counts;
+    }
+
+    private static int ParsePositive(string option, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? value
+            : throw new ArgumentException($"{option}: '{text}' is not a positive integer.");
+}

@@ -1,0 +1,67 @@
+using ImageFinder.Bench;
+using ImageFinder.Bench.Sections;
+using ImageFinder.Bench.Support;
+using ImageFinder.Native;
+
+// The ImageFinder benchmark harness: measures the whole pipeline and writes bench/RESULTS.md.
+// bench/README.md explains the sections and the figures.
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+if (options.Help)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+var started = DateTimeOffset.UtcNow;
+var othersCpuShare = MachineInfo.OthersCpuShare(TimeSpan.FromSeconds(2));
+NativeLibraries.EnsureInstalled();
+var paths = BenchPaths.Locate();
+Directory.CreateDirectory(paths.Work);
+var context = new BenchContext(options, paths, BenchModel.Ensure(paths), MachineInfo.Read());
+var results = new ResultsWriter(paths.Results, ResultsPreamble.Build(context, started, othersCpuShare));
+BenchLog.Info($"benchmark ({context.Effort.Name}): {ResultsPreamble.CommandLine(context)}; results go to {paths.Results}");
+
+// 1. Embedding throughput: bare ONNX Runtime vs the full ingest path, side by side; batch-1 latency.
+if (options.Includes(BenchOptions.Embed))
+{
+    await results.RunAsync("1. Embedding throughput (embed)", new EmbedBenchmark(context).RunAsync);
+}
+
+// 2. Decode + preprocess alone, one thread, per image size.
+if (options.Includes(BenchOptions.Decode))
+{
+    await results.RunAsync("2. Decode + preprocess (decode)", new DecodeBenchmark(context).RunAsync);
+}
+
+// 3. Search through HTTP on loopback against the real API host: 1 and 8 clients, per N.
+if (options.Includes(BenchOptions.Http))
+{
+    await results.RunAsync("3. Query latency through HTTP (http)", new HttpBenchmark(context).RunAsync);
+}
+
+// 4. KNN alone per N: sqlite-vec exact vs brute force in memory (and what plugs in later).
+if (options.Includes(BenchOptions.Knn))
+{
+    await results.RunAsync("4. KNN alone (knn)", new KnnBenchmark(context).RunAsync);
+}
+
+// 5. Peak memory of the CLI ingest and of the API.
+if (options.Includes(BenchOptions.Memory))
+{
+    await results.RunAsync("5. Peak memory (memory)", new MemoryProbe(context).RunAsync);
+}
+
+BenchLog.Info($"done: {paths.Results}" + (results.Failures > 0 ? $" ({results.Failures} section(s) FAILED)" : string.Empty));
+return results.Failures == 0 ? 0 : 1;

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using ImageFinder.Bench.Support;
+using ImageFinder.Imaging;
+using ImageFinder.Inference;
+using ImageFinder.Ingestion;
+using ImageFinder.Storage;
+
+namespace ImageFinder.Bench.Sections;
+
+/// <summary>
+/// Section 1: embedding throughput. (a) bare ONNX Runtime on ready-made tensors, batch B; (b) the whole
+/// ingest path (<see cref="IngestJob"/>: read, hash, decode, preprocess, infer, write to a fresh SQLite
+/// database) over a folder of JPEGs, same batch size and threads; (b)/(a) per image size. The two are
+/// measured alternately, repeat after repeat, so drifting machine load hits both. Also batch-1 latency.
+/// </summary>
+internal sealed class EmbedBenchmark
+{
+    /// <summary>The ingest path must keep this share of bare inference throughput.</summary>
+    private static readonly (ImageSize Size, double Target)[] Targets =
+    [
+        (TestImageFactory.Small, 0.90),
+        (TestImageFactory.Large, 0.60),
+    ];
+
+    /// <summary>Untimed batch runs before the first estimate (ONNX Runtime's arena and thread pool settle in).</summary>
+    private const int WarmupRuns = 5;
+
+    /// <summary>The rate estimate that sizes the measurements runs this long: a few runs would be too noisy.</summary>
+    private const double EstimateSeconds = 2;
+
+    private readonly BenchContext context;
+
+    public EmbedBenchmark(BenchContext context) => this.context = context;
+
+    public async Task RunAsync(ResultsSection section)
+    {
+        var effort = context.Effort;
+        var batch = context.BatchSize;
+        var threads = context.Threads;
+
+        BenchLog.Info("embed: loading the model (bare session)");
+        using var session = OnnxSession.Load(context.Model.Path, threads);
+        var ort = new OrtTimer(session, context.Model.Card, batch);
+        for (var i = 0; i < WarmupRuns; i++)
+        {
+            ort.Run(batch);
+        }
+
+        var estimate = ort.ThroughputFor(batch, EstimateSeconds);
+        var runsPerRepeat = Math.Max(2, (int)Math.Ceiling(effort.BareSecondsPerRepeat * estimate / batch));
+        BenchLog.Info($"embed: bare estimate {estimate:F1} images/s; {runsPerRepeat} runs of batch {batch} per repeat");
+
+        var batchOne = ort.BatchOneLatency(effort.Batch1Runs);
+        BenchLog.Info($"embed: batch-1 latency p50 {batchOne.P50:F1} ms");
+
+        BenchLog.Info("embed: loading the model (ingest embedder)");
+        using var embedder = OnnxImageEmbedder.Load(new EmbedderOptions
+        {
+            ModelPath = context.Model.Path,
+            IntraOpThreads = threads,
+            MaxBatchSize = batch,
+        });
+        var folders = new Dictionary<ImageSize, (string Folder, int Count)>();
+        foreach (var (size, target) in Targets)
+        {
+            // Enough images for the configured seconds at the expected rate, whole batches.
+            var count = RoundUp(effort.IngestSeconds * estimate * Math.Max(target, 0.5), batch);
+            folders[size] = (context.Images.Folder(size, count), count);
+        }
+
+        BenchLog.Info("embed: warming up the ingest path");
+        var warmupFiles = FolderScanner.Scan(folders[TestImageFactory.Small].Folder).Take(2 * batch).ToList();
+        await IngestAsync(embedder, warmupFiles, Path.Combine(context.Paths.Work, "embed-warmup.db"));
+
+        var bare = new List<double>();
+        var ingest = Targets.ToDictionary(t => t.Size, _ => new List<double>());
+        var ingestSeconds = Targets.ToDictionary(t => t.Size, _ => new List<double>());
+        for (var repeat = 1; repeat <= effort.Repeats; repeat++)
+        {
+            bare.Add(ort.Throughput(batch, runsPerRepeat));
+            BenchLog.Info($"embed: repeat {repeat}: bare {bare[^1]:F2} images/s");
+            foreach (var (size, _) in Targets)
+            {
+                var files = FolderScanner.Scan(folders[size].Folder);
+                var (rate, elapsed) = await IngestAsync(embedder, files, Path.Combine(context.Paths.Work, "embed-ingest.db"));
+                ingest[size].Add(rate);
+                ingestSeconds[size].Add(elapsed.TotalSeconds);
+                BenchLog.Info($"embed: repeat {repeat}: ingest {Format.Size(size.Width, size.Height)} {rate:F2} images/s ({files.Count} images, {elapsed.TotalSeconds:F1} s)");
+            }
+        }
+
+        var bareMedian = Distribution.Of(bare).P50;
+        section.Paragraph(
+            $"Model: `{context.Model.Card.Name}` (ResNet-50 graph, 4.1 GMAC per image). Batch size B = {batch}, " +
+            $"{threads} ONNX Runtime intra-op threads (one per core), {threads} ingest decode workers. Each figure is the median " +
+            $"of {effort.Repeats} repeat(s); in each repeat (a) and (b) run one after the other, so the ratio compares figures " +
+            "taken side by side.");
+
+        section.Paragraph("**(a) Bare ONNX Runtime**: `OnnxSession.Run` on ready-made random tensors, after warm-up.");
+        section.Table(new MarkdownTable("measure", "batch", "runs per repeat", "images/s (median)", "min", "max")
+            .Row("bare ONNX Runtime throughput", batch.ToString(), runsPerRepeat.ToString(), Format.Rate(bareMedian), Format.Rate(bare.Min()), Format.Rate(bare.Max())));
+        section.Table(new MarkdownTable("measure", "batch", "runs", "ms/image p50", "p90", "mean")
+            .Row("bare ONNX Runtime latency", "1", batchOne.Count.ToString(), Format.Ms(batchOne.P50), Format.Ms(batchOne.P90), Format.Ms(batchOne.Mean)));
+
+        section.Paragraph(
+            "**(b) Full ingest path**: `IngestJob` over a folder of JPEGs (quality 90; the distinct test images repeated under " +
+            "different names) into a fresh SQLite + sqlite-vec database: read, SHA-256, decode, preprocess, infer, write. " +
+            "Timed from the start of `RunAsync` to its end (every vector committed).");
+        var table = new MarkdownTable("image size", "images", "mean JPEG KiB", "ingest images/s (median)", "job seconds", "bare images/s", "ratio (b)/(a)", "target", "result");
+        foreach (var (size, target) in Targets)
+        {
+            var rate = Distribution.Of(ingest[size]).P50;
+            var ratio = rate / bareMedian;
+            table.Row(
+                Format.Size(size.Width, size.Height),
+                folders[size].Count.ToString(),
+                Format.KiB(context.Images.MeanBytes(size)),
+                Format.Rate(rate),
+                Format.Seconds(Distribution.Of(ingestSeconds[size]).P50),
+                Format.Rate(bareMedian),
+                Format.Ratio(ratio),
+                $"≥ {Format.Ratio(target)}",
+                Format.Verdict(ratio >= target));
+        }
+
+        section.Table(table);
+    }
+
+    private static int RoundUp(double value, int multiple) => Math.Max(2 * multiple, (int)Math.Ceiling(value / multiple) * multiple);
+
+    private static async Task<(double Rate, TimeSpan Elapsed)> IngestAsync(OnnxImageEmbedder embedder, IReadOnlyList<ImageFile> files, string database)
+    {
+        WorkFiles.DeleteDatabase(database);
+        using var store = VectorStore.Open(database, new CollectionInfo(embedder.Model.Name, embedder.Model.Dimension));
+        var job = new IngestJob(embedder, store);
+        var stopwatch = Stopwatch.StartNew();
+        var summary = await job.RunAsync(files);
+        stopwatch.Stop();
+        if (summary.Failed > 0 || summary.Added != files.Count)
+        {
+            var reason = summary.Failures.Count > 0 ? $"{summary.Failures[0].Path}: {summary.Failures[0].Reason}" : "unknown";
+            throw new InvalidOperationException($"Ingest added {summary.Added} of {files.Count} images, {summary.Failed} failed (first: {reason}).");
+        }
+
+        return (files.Count / stopwatch.Elapsed.TotalSeconds, stopwatch.Elapsed);
+    }
+}

@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ImageFinder.Bench.Support;
+using ImageFinder.Inference;
+using ImageFinder.Storage;
+
+namespace ImageFinder.Bench.Sections;
+
+/// <summary>
+/// Section 3: query latency through HTTP. The real API host (a child process, Kestrel on a loopback port)
+/// serves a collection of N synthetic vectors; clients POST a 640x480 JPEG to /search (k = 10). One client
+/// gives p50/p99 latency; 8 concurrent clients give the throughput under load. In the same run, in this
+/// process, bare batch-1 inference and <see cref="VectorStore.SearchAsync"/> alone give the bound the HTTP
+/// p50 is held to: inference + KNN + 10 ms of everything else (upload, decode, preprocess, HTTP).
+/// </summary>
+internal sealed class HttpBenchmark
+{
+    public const int K = 10;
+    public const int ConcurrentClients = 8;
+
+    private const double ThroughputTarget = 1.3;
+    private const double OverheadBudgetMs = 10;
+
+    /// <summary>Warm-up queries are numbered from here, apart from the timed ones.</summary>
+    private const int WarmupQueries = 1_000_000;
+
+    private readonly BenchContext context;
+
+    public HttpBenchmark(BenchContext context) => this.context = context;
+
+    public async Task RunAsync(ResultsSection section)
+    {
+        var effort = context.Effort;
+        var query = context.Images.Sources(TestImageFactory.Small)[0];
+        var vectors = new SyntheticVectors();
+        using var session = OnnxSession.Load(context.Model.Path, context.Threads);
+        var ort = new OrtTimer(session, context.Model.Card, 1);
+
+        var loads = new MarkdownTable("N", "clients", "requests", "seconds", "requests/s", "p50 ms", "p90 ms", "p99 ms");
+        var checks = new MarkdownTable("N", "throughput 8 clients / 1 client", "target", "result", "1-client p50 ms", "bound: inference p50 + KNN p50 + 10 ms", "result");
+        var references = new MarkdownTable("N", "bare ORT batch-1 p50 ms", "KNN alone p50 ms (SearchAsync, k = 10)", "KNN alone p99 ms", "API peak RSS MiB", "collection written in");
+        foreach (var n in context.Options.VectorCounts)
+        {
+            var fill = await SyntheticCollection.EnsureAsync(context.Paths.Work, context.Collection, vectors, n);
+
+            BenchLog.Info($"http: N = {n:N0}: in-process references");
+            var inference = ort.BatchOneLatency(effort.ReferenceRuns);
+            var knn = await KnnAloneAsync(fill.Database, vectors, n, effort.ReferenceRuns);
+            BenchLog.Info($"http: N = {n:N0}: inference p50 {inference.P50:F1} ms, KNN p50 {knn.P50:F1} ms");
+
+            LoadResult single;
+            LoadResult concurrent;
+            long peakRss;
+            BenchLog.Info($"http: N = {n:N0}: starting the API");
+            await using (var server = await ApiServer.StartAsync(context, fill.Database, n))
+            {
+                using var client = new SearchClient(server.Address, query, K);
+                for (var i = 0; i < effort.HttpWarmupRequests; i++)
+                {
+                    await client.SearchAsync();
+                }
+
+                single = await LoadAsync(client, 1, effort.HttpSingleClientSeconds, effort.HttpSingleClientRequests);
+                BenchLog.Info($"http: N = {n:N0}: 1 client p50 {single.Latency.P50:F1} ms, {single.Throughput:F2} requests/s");
+                concurrent = await LoadAsync(client, ConcurrentClients, effort.HttpConcurrentSeconds, 0);
+                BenchLog.Info($"http: N = {n:N0}: {ConcurrentClients} clients p50 {concurrent.Latency.P50:F1} ms, {concurrent.Throughput:F2} requests/s");
+                peakRss = server.PeakResidentBytes();
+            }
+
+            context.ApiPeakResidentBytes[n] = peakRss;
+            foreach (var load in new[] { single, concurrent })
+            {
+                loads.Row(
+                    Format.Count(n),
+                    load.Clients.ToString(),
+                    load.Latency.Count.ToString(),
+                    Format.Seconds(load.Elapsed),
+                    Format.Rate(load.Throughput),
+                    Format.Ms(load.Latency.P50),
+                    Format.Ms(load.Latency.P90),
+                    Format.Ms(load.Latency.P99));
+            }
+
+            var ratio = concurrent.Throughput / single.Throughput;
+            var bound = inference.P50 + knn.P50 + OverheadBudgetMs;
+            checks.Row(
+                Format.Count(n),
+                Format.Ratio(ratio),
+                $"≥ {Format.Ratio(ThroughputTarget)}",
+                Format.Verdict(ratio >= ThroughputTarget),
+                Format.Ms(single.Latency.P50),
+                $"{Format.Ms(bound)} = {Format.Ms(inference.P50)} + {Format.Ms(knn.P50)} + {OverheadBudgetMs}",
+                Format.Verdict(single.Latency.P50 <= bound));
+            references.Row(
+                Format.Count(n),
+                Format.Ms(inference.P50),
+                Format.Ms(knn.P50),
+                Format.Ms(knn.P99),
+                Format.MiB(peakRss),
+                fill.Reused ? "reused from an earlier run" : $"{Format.Seconds(fill.Elapsed)} s ({Format.Rate(n / fill.Elapsed.TotalSeconds)} vectors/s)");
+        }
+
+        section.Paragraph(
+            $"`POST /search?k={K}` with a {Format.KiB(query.Length)} KiB 640x480 JPEG, multipart/form-data, to the API's own build " +
+            $"(`dotnet ImageFinder.Api.dll`, Production, Kestrel on 127.0.0.1) serving N synthetic 2048-d vectors (section 4 describes " +
+            $"them) with the benchmark model: {context.Threads} intra-op threads, MaxBatchSize {context.BatchSize}. Latency is measured " +
+            $"by the client from sending the request to reading the whole JSON answer. {effort.HttpWarmupRequests} untimed requests first. " +
+            $"One client: at least {effort.HttpSingleClientRequests} requests and {effort.HttpSingleClientSeconds} s; " +
+            $"{ConcurrentClients} clients: {effort.HttpConcurrentSeconds} s, each sending its next request when the last one is answered. " +
+            "The client runs on the same cores as the server.");
+        section.Table(loads);
+        section.Paragraph(
+            "Checks. Concurrent requests share inference runs (the service batches whatever is waiting), so 8 clients should get " +
+            $"at least {Format.Ratio(ThroughputTarget)}× the throughput of one. One client's p50 should cost no more than bare " +
+            $"batch-1 inference plus KNN alone plus {OverheadBudgetMs} ms, all measured in this run.");
+        section.Table(checks);
+        section.Paragraph(
+            $"In-process references, measured just before the API starts ({effort.ReferenceRuns} runs each, after warm-up). " +
+            "KNN alone is `VectorStore.SearchAsync` on the same database with perturbed stored vectors as queries. " +
+            "API peak RSS is VmHWM of the API process after both load runs.");
+        section.Table(references);
+    }
+
+    private async Task<Distribution> KnnAloneAsync(string database, SyntheticVectors vectors, int count, int runs)
+    {
+        using var store = VectorStore.Open(database, context.Collection);
+        for (var i = 0; i < 2; i++)
+        {
+            await store.SearchAsync(vectors.Query(WarmupQueries + i, count), K);
+        }
+
+        var times = new List<double>(runs);
+        for (var q = 0; q < runs; q++)
+        {
+            var query = vectors.Query(q, count);
+            var stopwatch = Stopwatch.StartNew();
+            await store.SearchAsync(query, K);
+            times.Add(stopwatch.Elapsed.TotalMilliseconds);
+        }
+
+        return Distribution.Of(times);
+    }
+
+    private static async Task<LoadResult> LoadAsync(SearchClient client, int clients, double minimumSeconds, int minimumRequests)
+    {
+        var latencies = new ConcurrentQueue<double>();
+        var stopwatch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, clients).Select(async _ =>
+        {
+            while (stopwatch.Elapsed.TotalSeconds < minimumSeconds || latencies.Count < minimumRequests)
+            {
+                latencies.Enqueue(await client.SearchAsync());
+            }
+        });
+        await Task.WhenAll(workers);
+        stopwatch.Stop();
+        return new LoadResult(clients, stopwatch.Elapsed, Distribution.Of(latencies));
+    }
+
+    /// <summary>One load run: how many clients, how long, and every request's latency.</summary>
+    private sealed record LoadResult(int Clients, TimeSpan Elapsed, Distribution Latency)
+    {
+        public double Throughput => Latency.Count / Elapsed.TotalSeconds;
+    }
+}

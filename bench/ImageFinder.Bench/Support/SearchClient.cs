@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using ImageFinder.Api.Search;
+
+namespace ImageFinder.Bench.Support;
+
+/// <summary>Sends <c>POST /search</c> with one JPEG, as a user's client would (multipart/form-data, part 'file').</summary>
+internal sealed class SearchClient : IDisposable
+{
+    private readonly HttpClient http;
+    private readonly byte[] image;
+    private readonly string path;
+    private readonly int k;
+
+    public SearchClient(Uri address, byte[] image, int k)
+    {
+        http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(5) };
+        this.image = image;
+        this.k = k;
+        path = "search?k=" + k.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>One search; returns its latency in milliseconds, from sending the request to reading the whole answer.</summary>
+    /// <exception cref="InvalidOperationException">The API did not answer 200 with k results.</exception>
+    public async Task<double> SearchAsync()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var content = new MultipartFormDataContent();
+        using var file = new ByteArrayContent(image);
+        file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        content.Add(file, "file", "query.jpg");
+        using var response = await http.PostAsync(path, content);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"POST /{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var answer = await response.Content.ReadFromJsonAsync<SearchResponse>();
+        stopwatch.Stop();
+        if (answer is null || answer.Results.Count != k)
+        {
+            throw new InvalidOperationException($"POST /{path} returned {answer?.Results.Count} results instead of {k}.");
+        }
+
+        return stopwatch.Elapsed.TotalMilliseconds;
+    }
+
+    public void Dispose() => http.Dispose();
+}
