@@ -29,17 +29,19 @@ internal sealed class DecodeBenchmark
         var runs = context.Effort.DecodeRuns;
         var preprocessor = new ImagePreprocessor(context.Model.Card.Preprocessing, maxPixels: 100_000_000);
         var tensor = new float[preprocessor.Spec.TensorLength];
-        var table = new MarkdownTable("image size", "mean JPEG KiB", "runs", "Prepare p50 ms", "Prepare p90 ms", "ReadHeader p50 ms", "ReadHeader p90 ms", "target (p50)", "result");
+        var table = new MarkdownTable("image size", "mean JPEG KiB", "runs", "Prepare p50 ms", "Prepare p90 ms", "bare libvips p50 ms", "Prepare / bare libvips", "ReadHeader p50 ms", "target (p50)", "result");
         foreach (var (size, targetMs) in Targets)
         {
             var images = context.Images.Sources(size);
             for (var i = 0; i < WarmupRuns; i++)
             {
                 preprocessor.Prepare(images[i % images.Count], tensor);
+                BareLibvips.DecodeAndResize(images[i % images.Count], preprocessor.Spec.ResizeShorterSide);
             }
 
             var prepare = new List<double>(runs);
             var header = new List<double>(runs);
+            var bare = new List<double>(runs);
             for (var i = 0; i < runs; i++)
             {
                 var image = images[i % images.Count];
@@ -49,10 +51,14 @@ internal sealed class DecodeBenchmark
                 stopwatch.Restart();
                 preprocessor.Prepare(image, tensor);
                 prepare.Add(stopwatch.Elapsed.TotalMilliseconds);
+                stopwatch.Restart();
+                BareLibvips.DecodeAndResize(image, preprocessor.Spec.ResizeShorterSide);
+                bare.Add(stopwatch.Elapsed.TotalMilliseconds);
             }
 
             var prepared = Distribution.Of(prepare);
             var headers = Distribution.Of(header);
+            var libvips = Distribution.Of(bare);
             BenchLog.Info($"decode: {Format.Size(size.Width, size.Height)} Prepare p50 {prepared.P50:F2} ms, ReadHeader p50 {headers.P50:F3} ms");
             table.Row(
                 Format.Size(size.Width, size.Height),
@@ -60,8 +66,9 @@ internal sealed class DecodeBenchmark
                 runs.ToString(),
                 Format.Ms(prepared.P50),
                 Format.Ms(prepared.P90),
+                Format.Ms(libvips.P50),
+                Format.Ratio(prepared.P50 / libvips.P50),
                 headers.P50.ToString("F3"),
-                headers.P90.ToString("F3"),
                 $"< {targetMs} ms",
                 Format.Verdict(prepared.P50 < targetMs));
         }
@@ -72,9 +79,10 @@ internal sealed class DecodeBenchmark
             "its own header check; `ReadHeader` is timed separately on the same bytes.");
         section.Table(table);
         section.Paragraph(
-            "No bare-libvips ratio: ImageFinder's public API has no call that decodes and resizes without also doing our " +
-            "work (`ImageEncoder.Thumbnail` adds an encode, which for small outputs costs as much as the difference to measure), " +
-            "so only our figures are reported, against the targets.");
+            "Bare libvips is the same `vips_thumbnail_buffer` call the service makes (shrink-on-load, auto-rotate, fill 256² with a " +
+            "centre crop, `fail_on=error`) with its pixels written to memory, timed on the same images in the same loop: the " +
+            "ratio is what our header check, colour conversion, crop and normalisation add. The absolute targets come from the " +
+            "issue's reference images; the ratio is the figure that transfers between image sets.");
         return Task.CompletedTask;
     }
 }

@@ -7,8 +7,8 @@ namespace ImageFinder.Bench.Sections;
 
 /// <summary>
 /// Section 4: KNN alone at N stored vectors, every method on the same queries, interleaved query by query:
-/// sqlite-vec's exact vec0 scan through <see cref="VectorStore.SearchAsync"/>, and a brute-force scan in
-/// memory. Recall@10 against a double-precision scalar scan. More methods plug in through
+/// sqlite-vec's exact vec0 scan through <see cref="VectorStore.SearchAsync"/>, a brute-force scan in
+/// memory, and the service's quantized index (binary codes, Hamming scan, exact re-rank) at two candidate counts. Recall@10 against a double-precision scalar scan. More methods plug in through
 /// <see cref="CreateMethods"/>.
 /// </summary>
 internal sealed class KnnBenchmark
@@ -37,7 +37,10 @@ internal sealed class KnnBenchmark
             BenchLog.Info($"knn: N = {n:N0}: generating the vectors in memory");
             var data = vectors.Rows(n);
             using var store = VectorStore.Open(fill.Database, context.Collection);
-            var methods = CreateMethods(store, data);
+            var build = Stopwatch.StartNew();
+            using var index = QuantizedIndex.Build(store);
+            BenchLog.Info($"knn: N = {n:N0}: quantized index built in {build.Elapsed.TotalSeconds:F1} s");
+            var methods = CreateMethods(store, index, data);
 
             var queryCount = context.Effort.KnnQueriesFor(n);
             var times = methods.Select(_ => new List<double>(queryCount)).ToArray();
@@ -87,14 +90,15 @@ internal sealed class KnnBenchmark
     }
 
     /// <summary>The methods compared, first one the baseline. To add one: a line returning a <see cref="KnnMethod"/>.</summary>
-    private static List<KnnMethod> CreateMethods(VectorStore store, float[] data)
+    private static List<KnnMethod> CreateMethods(VectorStore store, QuantizedIndex index, float[] data)
     {
         var bruteForce = new BruteForceKnn(data, SyntheticVectors.Dimension);
         return
         [
             new("sqlite-vec exact (vec0, VectorStore.SearchAsync)", (query, k) => store.SearchAsync(query, k).GetAwaiter().GetResult().Select(hit => hit.Id).ToList()),
             new("brute force in memory (TensorPrimitives, C#)", bruteForce.Search),
-            // Next: new("binary coarse + exact re-rank", index.Search), with index an IVectorIndex built on the same store.
+            new("binary codes + exact re-rank, 200 candidates (QuantizedIndex, service default)", (query, k) => index.Search(query, k, 200).Select(hit => hit.Id).ToList()),
+            new("binary codes + exact re-rank, 100 candidates (QuantizedIndex)", (query, k) => index.Search(query, k, 100).Select(hit => hit.Id).ToList()),
         ];
     }
 }

@@ -9,6 +9,9 @@ public sealed record EmbedderOptions
     /// <summary>ONNX Runtime intra-op threads; default: one per core.</summary>
     public int IntraOpThreads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>Whether idle ONNX Runtime threads busy-wait (see <see cref="OnnxSession.Load"/>); off by default.</summary>
+    public bool AllowSpinning { get; init; }
+
     /// <summary>Most images in one ONNX Runtime run.</summary>
     public int MaxBatchSize { get; init; } = 8;
 

@@ -33,7 +33,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     /// <summary>Loads the model and its card, and checks they fit together.</summary>
     public static OnnxImageEmbedder Load(EmbedderOptions options)
     {
-        var session = OnnxSession.Load(options.ModelPath, options.IntraOpThreads);
+        var session = OnnxSession.Load(options.ModelPath, options.IntraOpThreads, options.AllowSpinning);
         try
         {
             var card = ModelCard.Load(options.ModelPath, session);

@@ -141,13 +141,7 @@ public sealed class QuantizedIndex : IDisposable
             // Hamming distances are integers 0..dimension: a histogram finds the cut-off in one pass.
             Span<int> histogram = stackalloc int[dimension + 1];
             histogram.Clear();
-            ReadOnlySpan<ulong> codes = snapshot.Codes;
-            for (var i = 0; i < count; i++)
-            {
-                var distance = (int)TensorPrimitives.HammingBitDistance<ulong>(code, codes.Slice(i * words, words));
-                distances[i] = distance;
-                histogram[distance]++;
-            }
+            HammingScan.Scan(code, snapshot.Codes.AsSpan(0, count * words), distances.AsSpan(0, count), histogram);
 
             var wanted = destination.Length;
             var cut = 0;

@@ -30,7 +30,8 @@ public sealed class VectorSearch : IDisposable
     {
         if (await ModeForAsync(cancellationToken).ConfigureAwait(false) == KnnMode.Quantized)
         {
-            EnsureIndex();
+            // One query through every step, so the first real one finds the code jitted and the pages cached.
+            EnsureIndex().Search(new float[store.Collection.Dimension], 1, options.RerankCandidates);
         }
     }
 

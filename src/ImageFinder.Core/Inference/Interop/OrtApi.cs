@@ -100,6 +100,8 @@ internal static unsafe class OrtApi
 
     internal static delegate* unmanaged[Cdecl]<IntPtr, void> ReleaseSessionOptions => (delegate* unmanaged[Cdecl]<IntPtr, void>)Table[100];
 
+    internal static delegate* unmanaged[Cdecl]<IntPtr, byte*, byte*, IntPtr> AddSessionConfigEntry => (delegate* unmanaged[Cdecl]<IntPtr, byte*, byte*, IntPtr>)Table[130];
+
     /// <summary>Throws an <see cref="OrtException"/> carrying ONNX Runtime's message when <paramref name="status"/> is not NULL (success).</summary>
     internal static void Check(IntPtr status)
     {
