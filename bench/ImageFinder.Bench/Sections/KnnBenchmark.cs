@@ -8,7 +8,7 @@ namespace ImageFinder.Bench.Sections;
 /// <summary>
 /// Section 4: KNN alone at N stored vectors, every method on the same queries, interleaved query by query:
 /// sqlite-vec's exact vec0 scan through <see cref="VectorStore.SearchAsync"/>, a brute-force scan in
-/// memory, and the service's quantized index (binary codes, Hamming scan, exact re-rank) at two candidate counts. Recall@10 against a double-precision scalar scan. More methods plug in through
+/// memory, and the service's quantized index (binary codes, Hamming scan, 8-bit ranking, exact re-rank) at three settings. Recall@10 against a double-precision scalar scan. More methods plug in through
 /// <see cref="CreateMethods"/>.
 /// </summary>
 internal sealed class KnnBenchmark
@@ -97,8 +97,9 @@ internal sealed class KnnBenchmark
         [
             new("sqlite-vec exact (vec0, VectorStore.SearchAsync)", (query, k) => store.SearchAsync(query, k).GetAwaiter().GetResult().Select(hit => hit.Id).ToList()),
             new("brute force in memory (TensorPrimitives, C#)", bruteForce.Search),
-            new("binary codes + exact re-rank, 200 candidates (QuantizedIndex, service default)", (query, k) => index.Search(query, k, 200).Select(hit => hit.Id).ToList()),
-            new("binary codes + exact re-rank, 100 candidates (QuantizedIndex)", (query, k) => index.Search(query, k, 100).Select(hit => hit.Id).ToList()),
+            new("quantized: bits → 2000 → 8-bit → 100 → exact (QuantizedIndex, service default)", (query, k) => index.Search(query, k, 100, 2000).Select(hit => hit.Id).ToList()),
+            new("quantized: bits → 1000 → 8-bit → 50 → exact (QuantizedIndex)", (query, k) => index.Search(query, k, 50, 1000).Select(hit => hit.Id).ToList()),
+            new("quantized: bits → 200 → exact, no 8-bit stage (QuantizedIndex)", (query, k) => index.Search(query, k, 200, 200).Select(hit => hit.Id).ToList()),
         ];
     }
 }

@@ -52,15 +52,20 @@ public sealed class ImageFinderOptions
     [Range(0, int.MaxValue)]
     public int ExactSearchMaxVectors { get; set; } = 20_000;
 
-    /// <summary>Candidates the quantized search re-ranks by exact L2.</summary>
+    /// <summary>Candidates the quantized search keeps from its binary-code scan (then ranked on 8-bit vectors).</summary>
+    [Range(1, 1_000_000)]
+    public int CoarseCandidates { get; set; } = 2_000;
+
+    /// <summary>Candidates the quantized search re-ranks by exact L2 on the float vectors.</summary>
     [Range(1, 100_000)]
-    public int RerankCandidates { get; set; } = 200;
+    public int RerankCandidates { get; set; } = 100;
 
     public KnnOptions ToKnnOptions() => new()
     {
         Mode = SearchMode,
         ExactMaxVectors = ExactSearchMaxVectors,
         RerankCandidates = RerankCandidates,
+        CoarseCandidates = CoarseCandidates,
     };
 
     public EmbedderOptions ToEmbedderOptions() => new()

@@ -8,6 +8,9 @@ public sealed record KnnOptions
     /// <summary>In <see cref="KnnMode.Auto"/>, collections up to this size are searched exactly.</summary>
     public int ExactMaxVectors { get; init; } = 20_000;
 
-    /// <summary>Candidates the quantized search re-ranks exactly (at least k).</summary>
-    public int RerankCandidates { get; init; } = 200;
+    /// <summary>Candidates the quantized search keeps from the binary-code scan, ranked next on 8-bit vectors.</summary>
+    public int CoarseCandidates { get; init; } = 2000;
+
+    /// <summary>Candidates the quantized search re-ranks by exact L2 on the float vectors (at least k).</summary>
+    public int RerankCandidates { get; init; } = 100;
 }

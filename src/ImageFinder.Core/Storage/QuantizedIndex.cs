@@ -6,14 +6,20 @@ using Microsoft.Data.Sqlite;
 namespace ImageFinder.Storage;
 
 /// <summary>
-/// An in-memory binary-quantized index over a <see cref="VectorStore"/>: each vector becomes one bit per
-/// dimension, set where it is above the collection mean (centring first matters: CNN features are
-/// non-negative, so raw signs would be nearly all ones). A query scans every code by Hamming distance
-/// (popcount), keeps the closest candidates, then re-ranks them by exact L2 on their float vectors read
-/// back from sqlite-vec. Memory: dimension/8 bytes + 8 bytes per image (264 bytes at 2048-d).
-/// The index follows the database: before a search it asks SQLite whether anything committed since
-/// (<c>pragma data_version</c>, which sees other processes too) and applies only the rows whose version is
-/// newer. The mean is fixed when the index is built and re-estimated when the collection has doubled since.
+/// An in-memory quantized index over a <see cref="VectorStore"/>, searched in three stages:
+/// <list type="number">
+/// <item>every image's binary code (one bit per dimension, set where the value is above the collection
+/// mean; centring matters because CNN features are non-negative) is compared to the query's by Hamming
+/// distance (popcount), keeping the closest <c>coarse</c> candidates;</item>
+/// <item>those are ranked by L2 on an 8-bit copy of each vector (per-dimension scale), keeping the best
+/// <c>rerank</c>;</item>
+/// <item>those are re-ranked by exact L2 on their float vectors read back from sqlite-vec, so every distance
+/// returned is exact.</item>
+/// </list>
+/// Memory: dimension/8 + dimension + 8 bytes per image (2312 bytes at 2048-d). The index follows the
+/// database: before a search it asks SQLite whether anything committed since (<c>pragma data_version</c>,
+/// which sees other processes too) and applies only the rows whose version is newer. The mean and scales
+/// are fixed when the index is built and re-estimated when the collection has doubled since.
 /// </summary>
 public sealed class QuantizedIndex : IDisposable
 {
@@ -26,6 +32,7 @@ public sealed class QuantizedIndex : IDisposable
     private readonly int words;
     private volatile Snapshot current;
     private Dictionary<long, int> positions = [];
+    private readonly float[] scratch;
     private long dataVersion;
 
     private QuantizedIndex(VectorStore store, SqliteConnection connection)
@@ -34,6 +41,7 @@ public sealed class QuantizedIndex : IDisposable
         this.connection = connection;
         dimension = store.Collection.Dimension;
         words = (dimension + 63) / 64;
+        scratch = new float[dimension];
         current = Snapshot.Empty(dimension, words);
     }
 
@@ -80,10 +88,11 @@ public sealed class QuantizedIndex : IDisposable
     }
 
     /// <summary>
-    /// The <paramref name="k"/> nearest images: the <paramref name="candidates"/> closest codes by Hamming
-    /// distance, re-ranked by exact L2. Call <see cref="Refresh"/> first to see recent writes.
+    /// The <paramref name="k"/> nearest images: the <paramref name="coarse"/> closest binary codes, the best
+    /// <paramref name="rerank"/> of those by 8-bit L2, then those by exact L2. Call <see cref="Refresh"/> first
+    /// to see recent writes.
     /// </summary>
-    public IReadOnlyList<SearchHit> Search(float[] query, int k, int candidates)
+    public IReadOnlyList<SearchHit> Search(float[] query, int k, int rerank, int coarse)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (query.Length != dimension)
@@ -97,15 +106,18 @@ public sealed class QuantizedIndex : IDisposable
             return [];
         }
 
-        var take = Math.Min(snapshot.Count, Math.Max(candidates, k));
-        var ids = ArrayPool<long>.Shared.Rent(take);
-        var vectors = ArrayPool<float>.Shared.Rent(take * dimension);
+        var exactCount = Math.Min(snapshot.Count, Math.Max(rerank, k));
+        var coarseCount = Math.Min(snapshot.Count, Math.Max(coarse, exactCount));
+        var positions = ArrayPool<int>.Shared.Rent(coarseCount);
+        var ids = ArrayPool<long>.Shared.Rent(exactCount);
+        var vectors = ArrayPool<float>.Shared.Rent(exactCount * dimension);
         try
         {
-            var chosen = SelectCandidates(snapshot, query, ids.AsSpan(0, take));
-            var found = store.ReadVectors(ids.AsSpan(0, chosen), vectors);
-            var ranked = new List<(long Id, float Distance)>(chosen);
-            for (var i = 0; i < chosen; i++)
+            var chosen = SelectByHamming(snapshot, query, positions.AsSpan(0, coarseCount));
+            var kept = SelectByScalars(snapshot, query, positions.AsSpan(0, chosen), ids.AsSpan(0, exactCount));
+            var found = store.ReadVectors(ids.AsSpan(0, kept), vectors);
+            var ranked = new List<(long Id, float Distance)>(kept);
+            for (var i = 0; i < kept; i++)
             {
                 if (found[i])
                 {
@@ -122,6 +134,7 @@ public sealed class QuantizedIndex : IDisposable
         }
         finally
         {
+            ArrayPool<int>.Shared.Return(positions);
             ArrayPool<long>.Shared.Return(ids);
             ArrayPool<float>.Shared.Return(vectors);
         }
@@ -129,11 +142,11 @@ public sealed class QuantizedIndex : IDisposable
 
     public void Dispose() => connection.Dispose();
 
-    /// <summary>Writes the ids of the closest codes into <paramref name="destination"/>; returns how many.</summary>
-    private int SelectCandidates(Snapshot snapshot, float[] query, Span<long> destination)
+    /// <summary>Writes the positions of the closest binary codes into <paramref name="destination"/>; returns how many.</summary>
+    private int SelectByHamming(Snapshot snapshot, float[] query, Span<int> destination)
     {
         Span<ulong> code = stackalloc ulong[words];
-        Encode(query, snapshot.Mean, code);
+        EncodeBits(query, snapshot.Mean, code);
         var count = snapshot.Count;
         var distances = ArrayPool<int>.Shared.Rent(count);
         try
@@ -159,7 +172,7 @@ public sealed class QuantizedIndex : IDisposable
                 var distance = distances[i];
                 if (distance < cut || (distance == cut && tiesLeft-- > 0))
                 {
-                    destination[taken++] = snapshot.Ids[i];
+                    destination[taken++] = i;
                 }
             }
 
@@ -171,7 +184,36 @@ public sealed class QuantizedIndex : IDisposable
         }
     }
 
-    private void Encode(ReadOnlySpan<float> vector, ReadOnlySpan<float> mean, Span<ulong> code)
+    /// <summary>Ranks <paramref name="positions"/> by L2 on the 8-bit vectors and writes the best ids into <paramref name="destination"/>.</summary>
+    private int SelectByScalars(Snapshot snapshot, float[] query, ReadOnlySpan<int> positions, Span<long> destination)
+    {
+        var approximate = new float[dimension];
+        var scored = new (float Distance, int Position)[positions.Length];
+        for (var i = 0; i < positions.Length; i++)
+        {
+            var position = positions[i];
+            TensorPrimitives.ConvertTruncating<sbyte, float>(snapshot.ScalarRow(position), approximate);
+            TensorPrimitives.MultiplyAdd(approximate, snapshot.Scale, snapshot.Mean, approximate);
+            scored[i] = (TensorPrimitives.Distance(query, approximate), position);
+        }
+
+        Array.Sort(scored, (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Position.CompareTo(b.Position));
+        var kept = 0;
+        var seen = new HashSet<long>();
+        for (var i = 0; i < scored.Length && kept < destination.Length; i++)
+        {
+            // A refresh moving a row while this query runs can show it at two positions: keep it once.
+            var id = snapshot.Ids[scored[i].Position];
+            if (seen.Add(id))
+            {
+                destination[kept++] = id;
+            }
+        }
+
+        return kept;
+    }
+
+    private void EncodeBits(ReadOnlySpan<float> vector, ReadOnlySpan<float> mean, Span<ulong> code)
     {
         code.Clear();
         for (var d = 0; d < dimension; d++)
@@ -181,6 +223,18 @@ public sealed class QuantizedIndex : IDisposable
                 code[d >> 6] |= 1UL << (d & 63);
             }
         }
+    }
+
+    /// <summary>value ≈ mean + scale · q with q in −127..127 (clipped beyond ±4 standard deviations). Called under the sync lock.</summary>
+    private void EncodeScalars(ReadOnlySpan<float> vector, ReadOnlySpan<float> mean, ReadOnlySpan<float> scale, Span<sbyte> scalars)
+    {
+        var q = scratch.AsSpan();
+        TensorPrimitives.Subtract(vector, mean, q);
+        TensorPrimitives.Divide(q, scale, q);
+        TensorPrimitives.Round(q, q);
+        TensorPrimitives.Min(q, 127f, q);
+        TensorPrimitives.Max(q, -127f, q);
+        TensorPrimitives.ConvertTruncating<float, sbyte>(q, scalars);
     }
 
     private long ReadDataVersion()
@@ -195,31 +249,25 @@ public sealed class QuantizedIndex : IDisposable
     {
         using var transaction = connection.BeginTransaction(deferred: true);
         var version = ReadCollectionVersion(transaction);
-        var mean = new float[dimension];
-        var sampled = 0;
+        var sample = new List<float[]>();
         foreach (var (_, vector) in ReadVectors(transaction, "select image_id, embedding from vec_images limit $limit", ("$limit", MeanSampleSize)))
         {
-            TensorPrimitives.Add(mean, vector, mean);
-            sampled++;
+            sample.Add((float[])vector.Clone());
         }
 
-        if (sampled > 0)
-        {
-            TensorPrimitives.Divide(mean, sampled, mean);
-        }
-
+        var (mean, scale) = Statistics(sample);
         positions = [];
-        var snapshot = Snapshot.Empty(dimension, words) with { Mean = mean, Version = version };
+        var snapshot = Snapshot.Empty(dimension, words) with { Mean = mean, Scale = scale, Version = version };
         foreach (var (id, vector) in ReadVectors(transaction, "select image_id, embedding from vec_images"))
         {
-            snapshot = Upsert(snapshot, id, vector, copy: false);
+            snapshot = Upsert(snapshot, id, vector);
         }
 
         transaction.Commit();
         return snapshot with { BuiltAtCount = snapshot.Count };
     }
 
-    /// <summary>Rows written and deleted since <paramref name="snapshot"/>'s version, applied copy-on-write.</summary>
+    /// <summary>Rows written and deleted since <paramref name="snapshot"/>'s version.</summary>
     private Snapshot ApplyChanges(Snapshot snapshot)
     {
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -230,12 +278,12 @@ public sealed class QuantizedIndex : IDisposable
             return snapshot;
         }
 
+        // Rows are changed in place. A query racing with this may consider a row's old or new code for a
+        // moment; every distance it returns is still exact, read from SQLite, so only the candidates can differ.
         var next = snapshot;
-        var copied = false;
         foreach (var id in ReadIds(transaction, "select image_id from deletions where version > $version", snapshot.Version))
         {
-            next = Remove(next, id, copy: !copied);
-            copied = true;
+            next = Remove(next, id);
         }
 
         foreach (var (id, vector) in ReadVectors(
@@ -243,19 +291,16 @@ public sealed class QuantizedIndex : IDisposable
             "select vec_images.image_id, vec_images.embedding from images join vec_images on vec_images.image_id = images.id where images.version > $version",
             ("$version", snapshot.Version)))
         {
-            // Appends go beyond the published count, where no reader looks; overwrites need a copy.
-            var overwrites = positions.ContainsKey(id);
-            next = Upsert(next, id, vector, copy: overwrites && !copied);
-            copied |= overwrites;
+            next = Upsert(next, id, vector);
         }
 
         transaction.Commit();
         return next with { Version = version };
     }
 
-    private Snapshot Upsert(Snapshot snapshot, long id, ReadOnlySpan<float> vector, bool copy)
+    private Snapshot Upsert(Snapshot snapshot, long id, ReadOnlySpan<float> vector)
     {
-        var next = copy ? snapshot.Copy() : snapshot;
+        var next = snapshot;
         if (!positions.TryGetValue(id, out var position))
         {
             position = next.Count;
@@ -264,28 +309,62 @@ public sealed class QuantizedIndex : IDisposable
             positions[id] = position;
         }
 
-        Encode(vector, next.Mean, next.Codes.AsSpan(position * words, words));
+        EncodeBits(vector, next.Mean, next.Codes.AsSpan(position * words, words));
+        EncodeScalars(vector, next.Mean, next.Scale, next.ScalarRow(position));
         return next;
     }
 
-    private Snapshot Remove(Snapshot snapshot, long id, bool copy)
+    private Snapshot Remove(Snapshot snapshot, long id)
     {
         if (!positions.Remove(id, out var position))
         {
             return snapshot;
         }
 
-        var next = copy ? snapshot.Copy() : snapshot;
+        var next = snapshot;
         var last = next.Count - 1;
         if (position != last)
         {
             var moved = next.Ids[last];
             next.Ids[position] = moved;
             next.Codes.AsSpan(last * words, words).CopyTo(next.Codes.AsSpan(position * words, words));
+            next.ScalarRow(last).CopyTo(next.ScalarRow(position));
             positions[moved] = position;
         }
 
         return next with { Count = last };
+    }
+
+    /// <summary>Per-dimension mean, and a scale that maps mean ± 4 standard deviations onto −127..127.</summary>
+    private (float[] Mean, float[] Scale) Statistics(List<float[]> sample)
+    {
+        var mean = new float[dimension];
+        var variance = new float[dimension];
+        var difference = new float[dimension];
+        foreach (var vector in sample)
+        {
+            TensorPrimitives.Add(mean, vector, mean);
+        }
+
+        if (sample.Count > 0)
+        {
+            TensorPrimitives.Divide(mean, sample.Count, mean);
+        }
+
+        foreach (var vector in sample)
+        {
+            TensorPrimitives.Subtract(vector, mean, difference);
+            TensorPrimitives.MultiplyAdd(difference, difference, variance, variance);
+        }
+
+        var scale = new float[dimension];
+        for (var d = 0; d < dimension; d++)
+        {
+            var deviation = sample.Count > 1 ? MathF.Sqrt(variance[d] / (sample.Count - 1)) : 1f;
+            scale[d] = MathF.Max(deviation * 4f / 127f, 1e-6f);
+        }
+
+        return (mean, scale);
     }
 
     private long ReadCollectionVersion(SqliteTransaction transaction)
@@ -328,26 +407,45 @@ public sealed class QuantizedIndex : IDisposable
         }
     }
 
-    /// <summary>A published view: readers use the first <see cref="Count"/> rows of the arrays, which are never changed in place.</summary>
-    private sealed record Snapshot(long[] Ids, ulong[] Codes, int Count, float[] Mean, long Version, int BuiltAtCount, int Words)
+    /// <summary>
+    /// A published view: readers use its first <see cref="Count"/> rows. Growing makes new arrays; the 8-bit rows
+    /// live in blocks of <see cref="BlockRows"/> so that no single array passes .NET's 2 GB limit.
+    /// </summary>
+    private sealed record Snapshot(long[] Ids, ulong[] Codes, sbyte[][] ScalarBlocks, int Count, float[] Mean, float[] Scale, long Version, int BuiltAtCount, int Words, int Dimension)
     {
-        public static Snapshot Empty(int dimension, int words) => new([], [], 0, new float[dimension], 0, 0, words);
+        public const int BlockRows = 1 << 16;
 
-        public Snapshot Copy() => this with { Ids = (long[])Ids.Clone(), Codes = (ulong[])Codes.Clone() };
+        public static Snapshot Empty(int dimension, int words) => new([], [], [], 0, new float[dimension], Enumerable.Repeat(1f, dimension).ToArray(), 0, 0, words, dimension);
+
+        public Span<sbyte> ScalarRow(int position) => ScalarBlocks[position / BlockRows].AsSpan(position % BlockRows * Dimension, Dimension);
 
         public Snapshot WithRoomFor(int count)
         {
-            if (Ids.Length >= count)
+            var next = this;
+            if (Ids.Length < count)
             {
-                return this;
+                var capacity = Math.Max(1024, Math.Max(count, Ids.Length * 2));
+                var ids = new long[capacity];
+                var codes = new ulong[(long)capacity * Words];
+                Ids.AsSpan(0, Count).CopyTo(ids);
+                Codes.AsSpan(0, Count * Words).CopyTo(codes);
+                next = next with { Ids = ids, Codes = codes };
             }
 
-            var capacity = Math.Max(1024, Math.Max(count, Ids.Length * 2));
-            var ids = new long[capacity];
-            var codes = new ulong[(long)capacity * Words];
-            Ids.AsSpan(0, Count).CopyTo(ids);
-            Codes.AsSpan(0, Count * Words).CopyTo(codes);
-            return this with { Ids = ids, Codes = codes };
+            var blocksNeeded = (count + BlockRows - 1) / BlockRows;
+            if (next.ScalarBlocks.Length < blocksNeeded)
+            {
+                var blocks = new sbyte[blocksNeeded][];
+                next.ScalarBlocks.CopyTo(blocks, 0);
+                for (var b = next.ScalarBlocks.Length; b < blocksNeeded; b++)
+                {
+                    blocks[b] = new sbyte[BlockRows * Dimension];
+                }
+
+                next = next with { ScalarBlocks = blocks };
+            }
+
+            return next;
         }
     }
 }

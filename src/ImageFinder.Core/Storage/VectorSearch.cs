@@ -16,6 +16,7 @@ public sealed class VectorSearch : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ExactMaxVectors, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RerankCandidates, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.CoarseCandidates, 1);
         this.store = store;
         this.options = options;
     }
@@ -31,7 +32,7 @@ public sealed class VectorSearch : IDisposable
         if (await ModeForAsync(cancellationToken).ConfigureAwait(false) == KnnMode.Quantized)
         {
             // One query through every step, so the first real one finds the code jitted and the pages cached.
-            EnsureIndex().Search(new float[store.Collection.Dimension], 1, options.RerankCandidates);
+            EnsureIndex().Search(new float[store.Collection.Dimension], 1, options.RerankCandidates, options.CoarseCandidates);
         }
     }
 
@@ -46,7 +47,7 @@ public sealed class VectorSearch : IDisposable
 
         var quantized = EnsureIndex();
         quantized.Refresh();
-        return quantized.Search(query, k, Math.Max(k, options.RerankCandidates));
+        return quantized.Search(query, k, options.RerankCandidates, options.CoarseCandidates);
     }
 
     public void Dispose() => index?.Dispose();

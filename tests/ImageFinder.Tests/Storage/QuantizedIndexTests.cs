@@ -28,7 +28,7 @@ public sealed class QuantizedIndexTests : IDisposable
         {
             var query = SyntheticVectors.Perturbed(vectors[random.Next(vectors.Length)], random, 0.3f);
             var exact = await store.SearchAsync(query, 10);
-            var quantized = index.Search(query, 10, candidates: 100);
+            var quantized = index.Search(query, 10, rerank: 50, coarse: 500);
 
             Assert.Equal(10, quantized.Count);
             found += quantized.Select(h => h.Id).Intersect(exact.Select(h => h.Id)).Count();
@@ -64,11 +64,11 @@ public sealed class QuantizedIndexTests : IDisposable
         index.Refresh();
 
         Assert.Equal(200, index.Count);
-        Assert.Equal(added[0].Id, index.Search(extra, 1, 20)[0].Id);
-        var updated = index.Search(moved, 1, 20)[0];
+        Assert.Equal(added[0].Id, index.Search(extra, 1, 20, 100)[0].Id);
+        var updated = index.Search(moved, 1, 20, 100)[0];
         Assert.Equal(ids[5], updated.Id);
         Assert.Equal(0f, updated.Distance, 4);
-        Assert.DoesNotContain(index.Search(vectors[7], 5, 50), h => h.Id == ids[7]);
+        Assert.DoesNotContain(index.Search(vectors[7], 5, 50, 100), h => h.Id == ids[7]);
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class QuantizedIndexTests : IDisposable
     {
         var vectors = SyntheticVectors.Clustered(150, Dimension, clusters: 5, seed: 5);
         await Write(vectors[..100], "a");
-        using var search = new VectorSearch(store, new KnnOptions { ExactMaxVectors = 120, RerankCandidates = 50 });
+        using var search = new VectorSearch(store, new KnnOptions { ExactMaxVectors = 120, RerankCandidates = 20, CoarseCandidates = 60 });
 
         var small = await search.SearchAsync(vectors[3], 3);
         Assert.Equal(KnnMode.Exact, search.LastMode);
@@ -93,10 +93,10 @@ public sealed class QuantizedIndexTests : IDisposable
     public async Task An_empty_collection_gives_no_hits()
     {
         using var index = QuantizedIndex.Build(store);
-        Assert.Empty(index.Search(new float[Dimension], 3, 10));
+        Assert.Empty(index.Search(new float[Dimension], 3, 10, 10));
         await Write(SyntheticVectors.Clustered(3, Dimension, 1, 6), "x");
         index.Refresh();
-        Assert.Equal(3, index.Search(new float[Dimension], 10, 10).Count);
+        Assert.Equal(3, index.Search(new float[Dimension], 10, 10, 10).Count);
     }
 
     public void Dispose()
