@@ -97,8 +97,8 @@ internal sealed class KnnBenchmark
         [
             new("sqlite-vec exact (vec0, VectorStore.SearchAsync)", (query, k) => store.SearchAsync(query, k).GetAwaiter().GetResult().Select(hit => hit.Id).ToList()),
             new("brute force in memory (TensorPrimitives, C#)", bruteForce.Search),
-            new("quantized: bits → 2000 → 8-bit → 100 → exact (QuantizedIndex, service default)", (query, k) => index.Search(query, k, 100, 2000).Select(hit => hit.Id).ToList()),
-            new("quantized: bits → 1000 → 8-bit → 50 → exact (QuantizedIndex)", (query, k) => index.Search(query, k, 50, 1000).Select(hit => hit.Id).ToList()),
+            new("quantized: bits → 1000 → 8-bit → 50 → exact (QuantizedIndex, service default)", (query, k) => index.Search(query, k, 50, 1000).Select(hit => hit.Id).ToList()),
+            new("quantized: bits → 2000 → 8-bit → 100 → exact (QuantizedIndex)", (query, k) => index.Search(query, k, 100, 2000).Select(hit => hit.Id).ToList()),
             new("quantized: bits → 200 → exact, no 8-bit stage (QuantizedIndex)", (query, k) => index.Search(query, k, 200, 200).Select(hit => hit.Id).ToList()),
         ];
     }

@@ -54,11 +54,11 @@ public sealed class ImageFinderOptions
 
     /// <summary>Candidates the quantized search keeps from its binary-code scan (then ranked on 8-bit vectors).</summary>
     [Range(1, 1_000_000)]
-    public int CoarseCandidates { get; set; } = 2_000;
+    public int CoarseCandidates { get; set; } = 1_000;
 
     /// <summary>Candidates the quantized search re-ranks by exact L2 on the float vectors.</summary>
     [Range(1, 100_000)]
-    public int RerankCandidates { get; set; } = 100;
+    public int RerankCandidates { get; set; } = 50;
 
     public KnnOptions ToKnnOptions() => new()
     {

@@ -9,8 +9,8 @@ public sealed record KnnOptions
     public int ExactMaxVectors { get; init; } = 20_000;
 
     /// <summary>Candidates the quantized search keeps from the binary-code scan, ranked next on 8-bit vectors.</summary>
-    public int CoarseCandidates { get; init; } = 2000;
+    public int CoarseCandidates { get; init; } = 1000;
 
     /// <summary>Candidates the quantized search re-ranks by exact L2 on the float vectors (at least k).</summary>
-    public int RerankCandidates { get; init; } = 100;
+    public int RerankCandidates { get; init; } = 50;
 }
