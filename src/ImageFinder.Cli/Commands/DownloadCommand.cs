@@ -203,26 +203,6 @@ internal static class DownloadCommand
             .Select(file => new ImageFile(file.FullName, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)))
             .ToList();
         await output.WriteLineAsync($"ingesting {files.Count} image files into {search.Store.Path} with '{search.Model.Name}'");
-        var job = new IngestJob(search.Embedder, search.Store);
-        IngestSummary summary;
-        try
-        {
-            summary = await IngestProgressView.RunAsync(output, total => job.RunAsync(files, total, cancellationToken));
-        }
-        catch (OperationCanceledException)
-        {
-            await error.WriteLineAsync("interrupted: everything committed so far is kept; run the same command again to finish.");
-            return 130;
-        }
-
-        foreach (var failure in summary.Failures)
-        {
-            await error.WriteLineAsync($"failed: {failure.Path}: {failure.Reason}");
-        }
-
-        await output.WriteLineAsync(
-            $"ingest done: {summary.Added} added, {summary.Updated} updated, {summary.Unchanged} unchanged, {summary.Failed} failed " +
-            $"in {summary.Elapsed.TotalSeconds:F1} s ({summary.ImagesPerSecond:F1} images/s); {await search.Store.CountAsync(cancellationToken)} images in the database");
-        return 0;
+        return await IngestRun.RunAsync(search, files, "ingest done", output, error, cancellationToken);
     }
 }

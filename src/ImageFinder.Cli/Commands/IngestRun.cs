@@ -1,0 +1,35 @@
+using ImageFinder.Cli.Console;
+using ImageFinder.Ingestion;
+using ImageFinder.Search;
+
+namespace ImageFinder.Cli.Commands;
+
+/// <summary>Runs the ingest job over a list of files with progress, then prints failures and the summary; shared by <c>ingest</c> and <c>download --ingest</c>.</summary>
+internal static class IngestRun
+{
+    /// <returns>0 when the job ran (files may have failed), 130 when it was interrupted.</returns>
+    public static async Task<int> RunAsync(ImageSearch search, IReadOnlyList<ImageFile> files, string summaryPrefix, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var job = new IngestJob(search.Embedder, search.Store);
+        IngestSummary summary;
+        try
+        {
+            summary = await IngestProgressView.RunAsync(output, total => job.RunAsync(files, total, cancellationToken));
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("interrupted: everything committed so far is kept; run the same command again to finish.");
+            return 130;
+        }
+
+        foreach (var failure in summary.Failures)
+        {
+            await error.WriteLineAsync($"failed: {failure.Path}: {failure.Reason}");
+        }
+
+        await output.WriteLineAsync(
+            $"{summaryPrefix}: {summary.Added} added, {summary.Updated} updated, {summary.Unchanged} unchanged, {summary.Failed} failed " +
+            $"in {summary.Elapsed.TotalSeconds:F1} s ({summary.ImagesPerSecond:F1} images/s); {await search.Store.CountAsync(cancellationToken)} images in the database");
+        return 0;
+    }
+}
