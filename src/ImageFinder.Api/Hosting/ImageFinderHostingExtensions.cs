@@ -22,6 +22,8 @@ public static class ImageFinderHostingExtensions
         {
             form.MultipartBodyLengthLimit = imageFinder.Value.MaxUploadBytes + MultipartOverheadBytes;
             form.ValueCountLimit = 16;
+            // Typical photos stay in memory; the form reader would otherwise spill every upload over 64 KiB to a temp file.
+            form.MemoryBufferThreshold = (int)Math.Min(imageFinder.Value.MaxUploadBytes, 4 * 1024 * 1024);
         });
 
         builder.Services.AddSingleton<SearchEngine>();
