@@ -18,9 +18,10 @@ internal static class IngestCommand
         var model = CommonOptions.Model();
         var threads = CommonOptions.Threads();
         var batchSize = CommonOptions.BatchSize();
+        var metric = CommonOptions.Metric();
         var command = new Command("ingest", "Embed the images of a folder into the database; only new or changed files are embedded.")
         {
-            folder, database, model, threads, batchSize,
+            folder, database, model, threads, batchSize, metric,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(
@@ -31,6 +32,7 @@ internal static class IngestCommand
                 ModelPath = parse.GetValue(model)!,
                 IntraOpThreads = parse.GetValue(threads),
                 MaxBatchSize = parse.GetValue(batchSize),
+                Metric = parse.GetValue(metric),
             },
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error,
@@ -53,7 +55,7 @@ internal static class IngestCommand
         }
 
         var files = FolderScanner.Scan(folder.FullName);
-        await output.WriteLineAsync($"ingesting {files.Count} image files from {folder.FullName} into {search.Store.Path} with '{search.Model.Name}'");
+        await output.WriteLineAsync($"ingesting {files.Count} image files from {folder.FullName} into {search.Store.Path} ({search.Store.Collection.Metric} distance) with '{search.Model.Name}'");
         return await IngestRun.RunAsync(search, files, "done", output, error, cancellationToken);
     }
 }
