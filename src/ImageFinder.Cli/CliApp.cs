@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(DuplicatesCommand.Create());
         return root;
     }
 }
