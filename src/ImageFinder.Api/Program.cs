@@ -1,3 +1,4 @@
+using ImageFinder.Api.Duplicates;
 using ImageFinder.Api.Health;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.OpenApi;
@@ -25,6 +26,7 @@ app.UseImageFinderOpenApi();
 
 app.MapHealthApi();
 app.MapSearchApi();
+app.MapDuplicatesApi();
 
 // Invalid settings stop start-up here with an OptionsValidationException naming each setting.
 await app.RunAsync();

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ImageFinder.Imaging;
 using ImageFinder.Tests.Support;
 
 namespace ImageFinder.Tests.Cli;
@@ -20,7 +19,7 @@ public sealed class DuplicatesCommandTests : IDisposable
     [InlineData("cosine", "0.005")]
     public async Task Re_encoded_and_resized_copies_form_one_group_per_original(string metric, string? maxDistance)
     {
-        WriteOriginalsAndCopies();
+        DuplicateSet.Write(Images);
         await CliRunner.RunAsync("ingest", "--folder", Images, "--db", Database, "--model", TestModel.Path, "--metric", metric);
 
         string[] threshold = maxDistance is null ? [] : ["--max-distance", maxDistance];
@@ -31,7 +30,7 @@ public sealed class DuplicatesCommandTests : IDisposable
         var duplicates = document.RootElement.GetProperty("duplicates");
         Assert.Equal(metric, duplicates.GetProperty("metric").GetString());
         Assert.Equal(maxDistance is null, duplicates.GetProperty("defaultThreshold").GetBoolean());
-        Assert.Equal(13, duplicates.GetProperty("images").GetInt32());
+        Assert.Equal(DuplicateSet.Count, duplicates.GetProperty("images").GetInt32());
         var groups = duplicates.GetProperty("groups").EnumerateArray()
             .Select(g => g.GetProperty("images").EnumerateArray().Select(i => Path.GetFileName(i.GetProperty("source").GetString()!)).ToList())
             .ToList();
@@ -49,7 +48,7 @@ public sealed class DuplicatesCommandTests : IDisposable
     [Fact]
     public async Task The_table_lists_each_group_and_a_zero_threshold_keeps_only_identical_files()
     {
-        WriteOriginalsAndCopies();
+        DuplicateSet.Write(Images);
         await CliRunner.RunAsync("ingest", "--folder", Images, "--db", Database, "--model", TestModel.Path);
 
         var (exitCode, output, _) = await CliRunner.RunAsync("duplicates", "--db", Database, "--model", TestModel.Path, "--max-distance", "0");
@@ -73,21 +72,4 @@ public sealed class DuplicatesCommandTests : IDisposable
     }
 
     public void Dispose() => temp.Dispose();
-
-    private void WriteOriginalsAndCopies()
-    {
-        Directory.CreateDirectory(Images);
-        for (var p = 0; p < 6; p++)
-        {
-            File.WriteAllBytes(Path.Combine(Images, $"other-{p}.png"), TestImages.Pattern(10 + p, 640, 480));
-        }
-
-        File.WriteAllBytes(Path.Combine(Images, "a.png"), TestImages.Pattern(3, 640, 480));
-        File.Copy(Path.Combine(Images, "a.png"), Path.Combine(Images, "a-copy.png"));
-        File.WriteAllBytes(Path.Combine(Images, "a-q60.jpg"), TestImages.Pattern(3, 640, 480, EncodedFormat.Jpeg, quality: 60));
-        File.WriteAllBytes(Path.Combine(Images, "a-small.jpg"), TestImages.Pattern(3, 320, 240, EncodedFormat.Jpeg));
-        File.WriteAllBytes(Path.Combine(Images, "b.png"), TestImages.Pattern(4, 640, 480));
-        File.WriteAllBytes(Path.Combine(Images, "b-q60.jpg"), TestImages.Pattern(4, 640, 480, EncodedFormat.Jpeg, quality: 60));
-        File.WriteAllBytes(Path.Combine(Images, "b-small.webp"), TestImages.Pattern(4, 400, 300, EncodedFormat.WebP));
-    }
 }
