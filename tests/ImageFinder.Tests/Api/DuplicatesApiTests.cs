@@ -65,7 +65,7 @@ public sealed class DuplicatesApiTests : IAsyncLifetime
 
         Assert.Equal("Groups of near-identical images in the collection", get.GetProperty("summary").GetString());
         Assert.Contains("maxDistance", get.GetProperty("description").GetString());
-        Assert.True(get.GetProperty("parameters").EnumerateArray().Any(p => p.GetProperty("name").GetString() == "maxDistance"));
+        Assert.Contains(get.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "maxDistance");
         foreach (var status in new[] { "200", "400", "503" })
         {
             var content = get.GetProperty("responses").GetProperty(status).GetProperty("content");
