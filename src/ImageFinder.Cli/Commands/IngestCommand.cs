@@ -95,14 +95,19 @@ internal static class IngestCommand
                 return 0;
             }
 
-            if (!Directory.Exists(folder.FullName))
+            IReadOnlyList<ImageFile> current;
+            try
+            {
+                current = FolderScanner.Scan(folder.FullName);
+            }
+            catch (DirectoryNotFoundException)
             {
                 await error.WriteLineAsync($"error: --folder: '{folder.FullName}' no longer exists; stopped watching.");
                 return 1;
             }
 
             // The same ingest pipeline as the first run: unchanged files cost one stat each.
-            exitCode = await IngestRun.RunAsync(search, FolderScanner.Scan(folder.FullName), "sync", output, error, cancellationToken, pruneUnder);
+            exitCode = await IngestRun.RunAsync(search, current, "sync", output, error, cancellationToken, pruneUnder);
             if (exitCode != 0)
             {
                 return exitCode;
