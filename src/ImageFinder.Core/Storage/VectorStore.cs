@@ -7,7 +7,7 @@ namespace ImageFinder.Storage;
 
 /// <summary>
 /// One SQLite file in WAL mode: an <c>images</c> table (source, SHA-256, size, dimensions, times) and a
-/// sqlite-vec <c>vec0</c> table of <c>float[dimension]</c> keyed by the image id, searched by exact L2 KNN.
+/// sqlite-vec <c>vec0</c> table of <c>float[dimension]</c> keyed by the image id, searched by exact KNN under the collection's metric.
 /// Writes go through one connection, one transaction per batch, so a reader never sees half a batch and a
 /// crash loses at most the batch in flight. Every write transaction bumps a collection version and stamps
 /// the rows it touches (deletions leave a tombstone), so in-memory indexes can catch up incrementally.
