@@ -6,9 +6,8 @@ namespace ImageFinder.Duplicates;
 /// <summary>
 /// Groups near-identical images (re-encodes, resizes, light edits), as imagededup does with CNN features: two images are
 /// duplicates when their embeddings are within a distance threshold, and groups are the connected sets of such pairs.
-/// The comparison is exact; a sweep over one projection of the vectors skips the pairs that cannot be within the
-/// threshold (a projection on a unit direction never exceeds the L2 distance, and the difference of the sums never
-/// exceeds the L1 distance), so only close pairs cost a full distance.
+/// The comparison is exact and covers every pair (n²/2 distances, computed in cache-sized blocks over the cores),
+/// with every vector in memory.
 /// </summary>
 public static class DuplicateFinder
 {
@@ -36,36 +35,44 @@ public static class DuplicateFinder
         }
 
         var threshold = maxDistance ?? DefaultThreshold(images, metric);
-        var vectors = images.Select(image => image.Vector).ToArray();
-        if (metric == CollectionInfo.Cosine)
-        {
-            vectors = vectors.Select(vector =>
+        var distances = new PairwiseDistances(images.Select(image => image.Vector).ToList(), metric);
+        var count = images.Count;
+        var blocks = (count + PairwiseDistances.BlockRows - 1) / PairwiseDistances.BlockRows;
+        var pairs = new List<(int A, int B)>[blocks];
+        Parallel.For(
+            0,
+            blocks,
+            new ParallelOptions { CancellationToken = cancellationToken },
+            () => new float[PairwiseDistances.BlockRows * count],
+            (block, _, buffer) =>
             {
-                var unit = (float[])vector.Clone();
-                VectorDistance.Normalize(unit);
-                return unit;
-            }).ToArray();
-        }
-
-        // For unit vectors, cosine distance c is L2 distance √(2c).
-        var (projections, reach) = Project(vectors, metric, threshold);
-        var order = Enumerable.Range(0, vectors.Length).OrderBy(i => projections[i]).ToArray();
-        var parent = Enumerable.Range(0, vectors.Length).ToArray();
-        for (var a = 0; a < order.Length; a++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var i = order[a];
-            for (var b = a + 1; b < order.Length && projections[order[b]] - projections[i] <= reach; b++)
-            {
-                var j = order[b];
-                if (Distance(metric, vectors[i], vectors[j]) <= threshold)
+                var first = block * PairwiseDistances.BlockRows;
+                var rows = Math.Min(PairwiseDistances.BlockRows, count - first);
+                distances.ComputeBlock(first, rows, buffer, fromColumn: first);
+                var found = new List<(int, int)>();
+                for (var q = 0; q < rows; q++)
                 {
-                    parent[Root(parent, i)] = Root(parent, j);
+                    for (var j = first + q + 1; j < count; j++)
+                    {
+                        if (buffer[(q * count) + j] <= threshold)
+                        {
+                            found.Add((first + q, j));
+                        }
+                    }
                 }
-            }
+
+                pairs[block] = found;
+                return buffer;
+            },
+            _ => { });
+
+        var parent = Enumerable.Range(0, count).ToArray();
+        foreach (var (a, b) in pairs.SelectMany(found => found))
+        {
+            parent[Root(parent, a)] = Root(parent, b);
         }
 
-        var groups = Enumerable.Range(0, vectors.Length)
+        var groups = Enumerable.Range(0, count)
             .GroupBy(i => Root(parent, i))
             .Where(group => group.Count() > 1)
             .Select(group =>
@@ -73,7 +80,7 @@ public static class DuplicateFinder
                 var members = group.OrderByDescending(i => (long)images[i].Width * images[i].Height).ThenBy(i => images[i].Id).ToList();
                 var first = members[0];
                 return new DuplicateGroup(members
-                    .Select(i => new DuplicateImage(images[i].Id, images[i].Source, images[i].Width, images[i].Height, i == first ? 0f : Distance(metric, vectors[first], vectors[i])))
+                    .Select(i => new DuplicateImage(images[i].Id, images[i].Source, images[i].Width, images[i].Height, i == first ? 0f : distances.Between(first, i)))
                     .ToList());
             })
             .OrderByDescending(group => group.Images.Count)
@@ -101,35 +108,6 @@ public static class DuplicateFinder
             .ToList();
         return DefaultRelativeDistance * norms[norms.Count / 2];
     }
-
-    /// <summary>Cosine collections hold unit vectors here, so their distance is 1 − dot.</summary>
-    private static float Distance(string metric, float[] a, float[] b) =>
-        metric == CollectionInfo.Cosine ? 1f - TensorPrimitives.Dot(a, b) : VectorDistance.Compute(metric, a, b);
-
-    /// <summary>
-    /// One number per vector and how far apart two duplicates' numbers can be: the sum for L1; otherwise the projection on
-    /// the unit mean direction, within the L2 threshold (√(2c) for cosine on unit vectors).
-    /// </summary>
-    private static (float[] Projections, float Reach) Project(float[][] vectors, string metric, float threshold)
-    {
-        // A little slack for rounding, so that a pair exactly at the threshold is still compared.
-        if (metric == CollectionInfo.L1)
-        {
-            return (vectors.Select(vector => TensorPrimitives.Sum(vector)).ToArray(), Slack(threshold));
-        }
-
-        var direction = new float[vectors.Length == 0 ? 0 : vectors[0].Length];
-        foreach (var vector in vectors)
-        {
-            TensorPrimitives.Add(direction, vector, direction);
-        }
-
-        VectorDistance.Normalize(direction);
-        var reach = metric == CollectionInfo.Cosine ? MathF.Sqrt(2 * threshold) : threshold;
-        return (vectors.Select(vector => TensorPrimitives.Dot(vector, direction)).ToArray(), Slack(reach));
-    }
-
-    private static float Slack(float reach) => (reach * 1.0001f) + 1e-6f;
 
     private static int Root(int[] parent, int i)
     {

@@ -28,21 +28,30 @@ public static class RetrievalEvaluator
 
         var labels = items.Select(item => item.Label).ToArray();
         var classSizes = labels.GroupBy(label => label, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var distances = new PairwiseDistances(items.Select(item => item.Vector).ToList(), metric);
         var results = new QueryResult?[items.Count];
+        var blocks = (items.Count + PairwiseDistances.BlockRows - 1) / PairwiseDistances.BlockRows;
         Parallel.For(
             0,
-            items.Count,
+            blocks,
             new ParallelOptions { CancellationToken = cancellationToken },
-            () => (Distances: new float[items.Count], Order: new int[items.Count]),
-            (query, _, buffers) =>
+            () => new float[PairwiseDistances.BlockRows * items.Count],
+            (block, _, buffer) =>
             {
-                var totalRelevant = classSizes[labels[query]] - 1;
-                if (totalRelevant > 0)
+                var first = block * PairwiseDistances.BlockRows;
+                var count = Math.Min(PairwiseDistances.BlockRows, items.Count - first);
+                distances.ComputeBlock(first, count, buffer);
+                for (var q = 0; q < count; q++)
                 {
-                    results[query] = Rank(items, labels, query, totalRelevant, metric, ks, buffers.Distances, buffers.Order);
+                    var query = first + q;
+                    var totalRelevant = classSizes[labels[query]] - 1;
+                    if (totalRelevant > 0)
+                    {
+                        results[query] = Rank(labels, query, totalRelevant, ks, buffer.AsSpan(q * items.Count, items.Count));
+                    }
                 }
 
-                return buffers;
+                return buffer;
             },
             _ => { });
 
@@ -83,21 +92,38 @@ public static class RetrievalEvaluator
             confusions);
     }
 
-    private static QueryResult Rank(
-        IReadOnlyList<LabelledVector> items, string[] labels, int query, int totalRelevant, string metric, IReadOnlyList<int> ks, float[] distances, int[] order)
+    private static QueryResult Rank(string[] labels, int query, int totalRelevant, IReadOnlyList<int> ks, ReadOnlySpan<float> row)
     {
+        var keys = new float[row.Length - 1];
+        var order = new int[row.Length - 1];
         var count = 0;
-        for (var j = 0; j < items.Count; j++)
+        for (var j = 0; j < row.Length; j++)
         {
             if (j != query)
             {
-                distances[j] = VectorDistance.Compute(metric, items[query].Vector, items[j].Vector);
+                keys[count] = row[j];
                 order[count++] = j;
             }
         }
 
         // Nearest first; equal distances in input order, so the result is deterministic.
-        Array.Sort(order, 0, count, Comparer<int>.Create((a, b) => distances[a] != distances[b] ? distances[a].CompareTo(distances[b]) : a.CompareTo(b)));
+        Array.Sort(keys, order);
+        for (var start = 0; start < count;)
+        {
+            var end = start + 1;
+            while (end < count && keys[end] == keys[start])
+            {
+                end++;
+            }
+
+            if (end - start > 1)
+            {
+                Array.Sort(order, start, end - start);
+            }
+
+            start = end;
+        }
+
         var relevant = new bool[count];
         for (var r = 0; r < count; r++)
         {
