@@ -19,8 +19,8 @@ public static class DuplicatesApi
                 "Compares every stored image with every other by the collection's metric and returns the groups of images linked " +
                 "by distances within 'maxDistance' (re-encodes, resizes, light edits), largest group first. In each group the first " +
                 "image is the largest (most pixels), and 'distance' is each image's distance to it. 'maxDistance' is in the collection's " +
-                "metric; without it the default is 0.05 for cosine, and for l2/l1 0.32 × the collection's median vector norm. The work " +
-                "grows with the collection: all vectors are read into memory, and close pairs are compared exactly.")
+                "metric; without it the default is 0.05 for cosine, and for l2/l1 0.32 × the collection's median vector norm. Every pair " +
+                "is compared exactly, with all vectors in memory, so the work grows with the square of the collection's size.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
