@@ -1,3 +1,4 @@
+using ImageFinder.Api.Duplicates;
 using ImageFinder.Api.Health;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Images;
@@ -28,6 +29,7 @@ app.MapHealthApi();
 app.MapSearchApi();
 app.MapImagesApi();
 app.MapStatsApi();
+app.MapDuplicatesApi();
 
 // Invalid settings stop start-up here with an OptionsValidationException naming each setting.
 await app.RunAsync();

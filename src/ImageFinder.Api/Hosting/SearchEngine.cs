@@ -1,5 +1,6 @@
 using ImageFinder.Configuration;
 using ImageFinder.Search;
+using ImageFinder.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageFinder.Api.Hosting;
@@ -43,7 +44,12 @@ public sealed class SearchEngine : BackgroundService
         {
             try
             {
-                var loaded = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions());
+                var loaded = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions(), CollectionInfo.ParseMetric(options.Metric));
+                if (options.MetricConflict(loaded.Store.Collection.Metric) is { } conflict)
+                {
+                    logger.LogWarning("{Conflict}", conflict);
+                }
+
                 try
                 {
                     // Builds the quantized index now if the collection is large, instead of on the first query.

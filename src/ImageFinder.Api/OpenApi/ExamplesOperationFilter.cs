@@ -50,6 +50,21 @@ public sealed class ExamplesOperationFilter : IOperationFilter
             {"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "URL gave no image", "status": 422,
              "detail": "https://example.com/cat.jpg: HTTP 404 Not Found", "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
             """,
+        [("Duplicates", "200")] = """
+            {"model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)", "metric": "l2", "maxDistance": 9.1, "defaultThreshold": true, "images": 9144,
+             "groups": [
+               {"images": [
+                 {"id": 17, "source": "/data/images/cats/tabby-01.jpg", "width": 1600, "height": 1200, "distance": 0.0},
+                 {"id": 912, "source": "/data/images/cats/tabby-01-small.jpg", "width": 400, "height": 300, "distance": 2.73}]}]}
+            """,
+        [("Duplicates", "400")] = """
+            {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Invalid 'maxDistance'", "status": 400,
+             "detail": "'maxDistance' must be a number, 0 or more, in the collection's distance metric; it was -1."}
+            """,
+        [("Duplicates", "503")] = """
+            {"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Not ready", "status": 503,
+             "detail": "The model and database are still loading; retry in a moment."}
+            """,
         [("Health", "200")] = """
             {"status": "ready", "model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)", "modelDescription": null, "dimension": 2048, "images": 9144, "error": null}
             """,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using ImageFinder.Configuration;
 using ImageFinder.Native;
 using ImageFinder.Search;
+using ImageFinder.Storage;
 
 namespace ImageFinder.Cli.Commands;
 
@@ -32,6 +33,11 @@ internal static class CommonOptions
         DefaultValueFactory = _ => new ImageFinderOptions().MaxBatchSize,
     };
 
+    public static Option<string?> Metric() => new("--metric")
+    {
+        Description = "Distance metric of a new database: l2 (default), cosine or l1. An existing database keeps the metric it was created with.",
+    };
+
     /// <summary>Validates the settings like the API does, then loads the model and opens the database; errors are printed, not thrown.</summary>
     public static ImageSearch? Open(ImageFinderOptions options, TextWriter error)
     {
@@ -48,7 +54,7 @@ internal static class CommonOptions
         var result = new ImageFinderOptionsValidator().Validate(null, options);
         if (result.Failed)
         {
-            failures.AddRange(result.Failures);
+            failures.AddRange(result.Failures.Select(f => f.Replace("ImageFinder:Metric", "--metric", StringComparison.Ordinal)));
         }
 
         if (failures.Count > 0)
@@ -59,7 +65,12 @@ internal static class CommonOptions
 
         try
         {
-            var search = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions());
+            var search = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions(), CollectionInfo.ParseMetric(options.Metric));
+            if (options.MetricConflict(search.Store.Collection.Metric, "--metric") is { } conflict)
+            {
+                error.WriteLine("warning: " + conflict);
+            }
+
             if (search.Model.Name.Contains("NOT ResNet-50", StringComparison.Ordinal))
             {
                 error.WriteLine($"warning: using the bundled TEST model '{search.Model.Name}', not ResNet-50: results show the pipeline works, not real visual similarity.");

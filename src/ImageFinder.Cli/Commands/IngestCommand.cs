@@ -4,9 +4,15 @@ using ImageFinder.Ingestion;
 
 namespace ImageFinder.Cli.Commands;
 
-/// <summary><c>ingest --folder DIR</c>: embeds every new or changed image under DIR into the database.</summary>
+/// <summary>
+/// <c>ingest --folder DIR</c>: syncs the database with DIR: new and changed images are embedded, and with <c>--prune</c>
+/// images whose file under DIR is gone are removed. <c>--watch</c> keeps syncing as files change, until Ctrl-C or SIGTERM.
+/// </summary>
 internal static class IngestCommand
 {
+    /// <summary>How long the folder must stay quiet after a change before a watch-mode sync starts.</summary>
+    public static readonly TimeSpan WatchQuiet = TimeSpan.FromMilliseconds(750);
+
     public static Command Create()
     {
         var folder = new Option<DirectoryInfo>("--folder")
@@ -18,19 +24,31 @@ internal static class IngestCommand
         var model = CommonOptions.Model();
         var threads = CommonOptions.Threads();
         var batchSize = CommonOptions.BatchSize();
+        var metric = CommonOptions.Metric();
+        var prune = new Option<bool>("--prune")
+        {
+            Description = "Remove images whose file under --folder is gone (never images of other folders in the same database).",
+        };
+        var watch = new Option<bool>("--watch")
+        {
+            Description = "Keep running and sync new, changed (and with --prune, deleted) files as they appear, until Ctrl-C.",
+        };
         var command = new Command("ingest", "Embed the images of a folder into the database; only new or changed files are embedded.")
         {
-            folder, database, model, threads, batchSize,
+            folder, database, model, threads, batchSize, metric, prune, watch,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(folder)!,
+            parse.GetValue(prune),
+            parse.GetValue(watch),
             new ImageFinderOptions
             {
                 Database = parse.GetValue(database)!,
                 ModelPath = parse.GetValue(model)!,
                 IntraOpThreads = parse.GetValue(threads),
                 MaxBatchSize = parse.GetValue(batchSize),
+                Metric = parse.GetValue(metric),
             },
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error,
@@ -38,7 +56,7 @@ internal static class IngestCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo folder, ImageFinderOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DirectoryInfo folder, bool prune, bool watch, ImageFinderOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (!folder.Exists)
         {
@@ -52,8 +70,48 @@ internal static class IngestCommand
             return 2;
         }
 
+        var pruneUnder = prune ? folder.FullName : null;
+
+        // The watcher starts before the first scan, so a file arriving during the first sync is not missed.
+        using var watcher = watch ? new FolderWatcher(folder.FullName) : null;
         var files = FolderScanner.Scan(folder.FullName);
-        await output.WriteLineAsync($"ingesting {files.Count} image files from {folder.FullName} into {search.Store.Path} with '{search.Model.Name}'");
-        return await IngestRun.RunAsync(search, files, "done", output, error, cancellationToken);
+        await output.WriteLineAsync($"ingesting {files.Count} image files from {folder.FullName} into {search.Store.Path} ({search.Store.Collection.Metric} distance) with '{search.Model.Name}'");
+        var exitCode = await IngestRun.RunAsync(search, files, "done", output, error, cancellationToken, pruneUnder);
+        if (watcher is null || exitCode != 0)
+        {
+            return exitCode;
+        }
+
+        await output.WriteLineAsync($"watching {folder.FullName} for changes{(prune ? " and deletions" : "")} (Ctrl-C to stop)");
+        while (true)
+        {
+            try
+            {
+                await watcher.WaitForChangesAsync(WatchQuiet, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                await output.WriteLineAsync("stopped watching");
+                return 0;
+            }
+
+            IReadOnlyList<ImageFile> current;
+            try
+            {
+                current = FolderScanner.Scan(folder.FullName);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                await error.WriteLineAsync($"error: --folder: '{folder.FullName}' no longer exists; stopped watching.");
+                return 1;
+            }
+
+            // The same ingest pipeline as the first run: unchanged files cost one stat each.
+            exitCode = await IngestRun.RunAsync(search, current, "sync", output, error, cancellationToken, pruneUnder);
+            if (exitCode != 0)
+            {
+                return exitCode;
+            }
+        }
     }
 }

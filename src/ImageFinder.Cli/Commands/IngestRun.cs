@@ -7,14 +7,21 @@ namespace ImageFinder.Cli.Commands;
 /// <summary>Runs the ingest job over a list of files with progress, then prints failures and the summary; shared by <c>ingest</c> and <c>download --ingest</c>.</summary>
 internal static class IngestRun
 {
+    /// <remarks>With a <c>pruneUnder</c> folder, images whose source lies under it and is not in the files are removed after the run.</remarks>
     /// <returns>0 when the job ran (files may have failed), 130 when it was interrupted.</returns>
-    public static async Task<int> RunAsync(ImageSearch search, IReadOnlyList<ImageFile> files, string summaryPrefix, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ImageSearch search, IReadOnlyList<ImageFile> files, string summaryPrefix, TextWriter output, TextWriter error, CancellationToken cancellationToken, string? pruneUnder = null)
     {
         var job = new IngestJob(search.Embedder, search.Store);
         IngestSummary summary;
+        IReadOnlyList<string> removed = [];
         try
         {
             summary = await IngestProgressView.RunAsync(output, total => job.RunAsync(files, total, cancellationToken));
+            if (pruneUnder is not null)
+            {
+                removed = await job.PruneAsync(pruneUnder, files, cancellationToken);
+                summary = summary with { Removed = removed.Count };
+            }
         }
         catch (OperationCanceledException)
         {
@@ -27,8 +34,14 @@ internal static class IngestRun
             await error.WriteLineAsync($"failed: {failure.Path}: {failure.Reason}");
         }
 
+        foreach (var source in removed)
+        {
+            await output.WriteLineAsync($"removed: {source}");
+        }
+
+        var removedCount = pruneUnder is null ? "" : $", {summary.Removed} removed";
         await output.WriteLineAsync(
-            $"{summaryPrefix}: {summary.Added} added, {summary.Updated} updated, {summary.Unchanged} unchanged, {summary.Failed} failed " +
+            $"{summaryPrefix}: {summary.Added} added, {summary.Updated} updated, {summary.Unchanged} unchanged, {summary.Failed} failed{removedCount} " +
             $"in {summary.Elapsed.TotalSeconds:F1} s ({summary.ImagesPerSecond:F1} images/s); {await search.Store.CountAsync(cancellationToken)} images in the database");
         return 0;
     }

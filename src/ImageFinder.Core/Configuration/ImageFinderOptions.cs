@@ -60,6 +60,18 @@ public sealed class ImageFinderOptions
     [Range(1, 100_000)]
     public int RerankCandidates { get; set; } = 50;
 
+    /// <summary>
+    /// Distance metric of a new database: l2 (default), cosine or l1. It is stored with the database when it is created;
+    /// an existing database always keeps its own, and a different setting here is reported as a warning (see <see cref="MetricConflict"/>).
+    /// </summary>
+    public string? Metric { get; set; }
+
+    /// <summary>The warning to give when <see cref="Metric"/> was set explicitly and the database uses <paramref name="stored"/>; null when they agree.</summary>
+    public string? MetricConflict(string stored, string setting = "ImageFinder:Metric") =>
+        Metric is not null && CollectionInfo.ParseMetric(Metric) != stored
+            ? $"{setting} '{Metric}' is ignored: the database '{Path.GetFullPath(Database)}' was created with the '{stored}' metric, and a database keeps the metric it was created with. Searches use '{stored}'. Use a new database file for another metric."
+            : null;
+
     public KnnOptions ToKnnOptions() => new()
     {
         Mode = SearchMode,

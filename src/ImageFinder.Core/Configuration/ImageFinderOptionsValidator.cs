@@ -1,3 +1,4 @@
+using ImageFinder.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageFinder.Configuration;
@@ -23,6 +24,11 @@ public sealed class ImageFinderOptionsValidator : IValidateOptions<ImageFinderOp
         if (!string.IsNullOrWhiteSpace(options.Database) && Directory.Exists(options.Database))
         {
             failures.Add($"ImageFinder:Database: '{Path.GetFullPath(options.Database)}' is a folder; give a file path.");
+        }
+
+        if (options.Metric is not null && CollectionInfo.ParseMetric(options.Metric) is null)
+        {
+            failures.Add($"ImageFinder:Metric: '{options.Metric}' is not a distance metric; use one of {string.Join(", ", CollectionInfo.Metrics)}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -81,6 +81,28 @@ public sealed class IngestJob
         return tally.Summary(stopwatch.Elapsed);
     }
 
+    /// <summary>
+    /// Removes the images whose source lies under <paramref name="folder"/> but is not in <paramref name="present"/> (a scan
+    /// of that folder): row and vector together. Images from other folders in the same database are never touched.
+    /// </summary>
+    /// <returns>The sources removed.</returns>
+    public async Task<IReadOnlyList<string>> PruneAsync(string folder, IReadOnlyCollection<ImageFile> present, CancellationToken cancellationToken = default)
+    {
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+        var kept = present.Select(file => file.Path).ToHashSet(StringComparer.Ordinal);
+        var removed = new List<string>();
+        foreach (var (source, fingerprint) in store.LoadFingerprints().OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            if (source.StartsWith(root, StringComparison.Ordinal) && !kept.Contains(source)
+                && await store.DeleteAsync(fingerprint.Id, cancellationToken).ConfigureAwait(false))
+            {
+                removed.Add(source);
+            }
+        }
+
+        return removed;
+    }
+
     /// <summary>The database keeps modification times in milliseconds.</summary>
     private static DateTimeOffset ToStoredPrecision(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 

@@ -24,13 +24,16 @@ public sealed class ImageSearch : IDisposable
 
     public EmbeddingModel Model => embedder.Model;
 
-    /// <summary>Loads the model and opens (or creates) its database.</summary>
-    public static ImageSearch Open(string databasePath, EmbedderOptions embedderOptions, KnnOptions? knnOptions = null)
+    /// <summary>
+    /// Loads the model and opens (or creates) its database. <paramref name="metric"/> (default l2) is the distance of a new
+    /// database; an existing one keeps its stored metric (see <see cref="VectorStore.Collection"/>).
+    /// </summary>
+    public static ImageSearch Open(string databasePath, EmbedderOptions embedderOptions, KnnOptions? knnOptions = null, string? metric = null)
     {
         var embedder = OnnxImageEmbedder.Load(embedderOptions);
         try
         {
-            var store = VectorStore.Open(databasePath, new CollectionInfo(embedder.Model.Name, embedder.Model.Dimension));
+            var store = VectorStore.Open(databasePath, new CollectionInfo(embedder.Model.Name, embedder.Model.Dimension, metric ?? CollectionInfo.L2));
             return new ImageSearch(embedder, store, knnOptions ?? new KnnOptions());
         }
         catch

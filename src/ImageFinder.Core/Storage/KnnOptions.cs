@@ -11,6 +11,6 @@ public sealed record KnnOptions
     /// <summary>Candidates the quantized search keeps from the binary-code scan, ranked next on 8-bit vectors.</summary>
     public int CoarseCandidates { get; init; } = 1000;
 
-    /// <summary>Candidates the quantized search re-ranks by exact L2 on the float vectors (at least k).</summary>
+    /// <summary>Candidates the quantized search re-ranks by the exact metric on the float vectors (at least k).</summary>
     public int RerankCandidates { get; init; } = 50;
 }

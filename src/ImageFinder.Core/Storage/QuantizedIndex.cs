@@ -11,11 +11,13 @@ namespace ImageFinder.Storage;
 /// <item>every image's binary code (one bit per dimension, set where the value is above the collection
 /// mean; centring matters because CNN features are non-negative) is compared to the query's by Hamming
 /// distance (popcount), keeping the closest <c>coarse</c> candidates;</item>
-/// <item>those are ranked by L2 on an 8-bit copy of each vector (per-dimension scale), keeping the best
-/// <c>rerank</c>;</item>
-/// <item>those are re-ranked by exact L2 on their float vectors read back from sqlite-vec, so every distance
-/// returned is exact.</item>
+/// <item>those are ranked by L2 (L1 in an L1 collection) on an 8-bit copy of each vector (per-dimension scale),
+/// keeping the best <c>rerank</c>;</item>
+/// <item>those are re-ranked by the collection's exact metric on their float vectors read back from sqlite-vec, so
+/// every distance returned is exact.</item>
 /// </list>
+/// In a cosine collection the codes and 8-bit copies are made from unit-length vectors (and the query is scaled
+/// to unit length too), where ranking by L2 is ranking by cosine distance.
 /// Memory: dimension/8 + dimension + 8 bytes per image (2312 bytes at 2048-d). The index follows the
 /// database: before a search it asks SQLite whether anything committed since (<c>pragma data_version</c>,
 /// which sees other processes too) and applies only the rows whose version is newer. The mean and scales
@@ -29,6 +31,7 @@ public sealed class QuantizedIndex : IDisposable
     private readonly SqliteConnection connection;
     private readonly Lock sync = new();
     private readonly int dimension;
+    private readonly string metric;
     private readonly int words;
     private volatile Snapshot current;
     private Dictionary<long, int> positions = [];
@@ -40,6 +43,7 @@ public sealed class QuantizedIndex : IDisposable
         this.store = store;
         this.connection = connection;
         dimension = store.Collection.Dimension;
+        metric = store.Collection.Metric;
         words = (dimension + 63) / 64;
         scratch = new float[dimension];
         current = Snapshot.Empty(dimension, words);
@@ -113,15 +117,22 @@ public sealed class QuantizedIndex : IDisposable
         var vectors = ArrayPool<float>.Shared.Rent(exactCount * dimension);
         try
         {
-            var chosen = SelectByHamming(snapshot, query, positions.AsSpan(0, coarseCount));
-            var kept = SelectByScalars(snapshot, query, positions.AsSpan(0, chosen), ids.AsSpan(0, exactCount));
+            var probe = query;
+            if (metric == CollectionInfo.Cosine)
+            {
+                probe = (float[])query.Clone();
+                VectorDistance.Normalize(probe);
+            }
+
+            var chosen = SelectByHamming(snapshot, probe, positions.AsSpan(0, coarseCount));
+            var kept = SelectByScalars(snapshot, probe, positions.AsSpan(0, chosen), ids.AsSpan(0, exactCount));
             var found = store.ReadVectors(ids.AsSpan(0, kept), vectors);
             var ranked = new List<(long Id, float Distance)>(kept);
             for (var i = 0; i < kept; i++)
             {
                 if (found[i])
                 {
-                    ranked.Add((ids[i], TensorPrimitives.Distance(query, vectors.AsSpan(i * dimension, dimension))));
+                    ranked.Add((ids[i], VectorDistance.Compute(metric, query, vectors.AsSpan(i * dimension, dimension))));
                 }
             }
 
@@ -184,7 +195,7 @@ public sealed class QuantizedIndex : IDisposable
         }
     }
 
-    /// <summary>Ranks <paramref name="positions"/> by L2 on the 8-bit vectors and writes the best ids into <paramref name="destination"/>.</summary>
+    /// <summary>Ranks <paramref name="positions"/> by L2 (L1 in an L1 collection) on the 8-bit vectors and writes the best ids into <paramref name="destination"/>.</summary>
     private int SelectByScalars(Snapshot snapshot, float[] query, ReadOnlySpan<int> positions, Span<long> destination)
     {
         var approximate = new float[dimension];
@@ -194,7 +205,7 @@ public sealed class QuantizedIndex : IDisposable
             var position = positions[i];
             TensorPrimitives.ConvertTruncating<sbyte, float>(snapshot.ScalarRow(position), approximate);
             TensorPrimitives.MultiplyAdd(approximate, snapshot.Scale, snapshot.Mean, approximate);
-            scored[i] = (TensorPrimitives.Distance(query, approximate), position);
+            scored[i] = (metric == CollectionInfo.L1 ? VectorDistance.ManhattanDistance(query, approximate) : TensorPrimitives.Distance(query, approximate), position);
         }
 
         Array.Sort(scored, (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Position.CompareTo(b.Position));
@@ -403,6 +414,12 @@ public sealed class QuantizedIndex : IDisposable
         while (reader.Read())
         {
             MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1)).CopyTo(vector);
+            if (metric == CollectionInfo.Cosine)
+            {
+                // Codes and 8-bit copies of a cosine collection describe directions only.
+                VectorDistance.Normalize(vector);
+            }
+
             yield return (reader.GetInt64(0), vector);
         }
     }

@@ -15,22 +15,28 @@ internal static class StoreSchema
     /// </summary>
     public const int VecChunkSize = 8;
 
-    public static void Ensure(SqliteConnection connection, CollectionInfo expected)
+    /// <summary>
+    /// Creates the schema with <paramref name="expected"/>'s metric, or checks an existing database against the model and
+    /// dimension. Returns the collection as stored: an existing database keeps the metric it was created with.
+    /// </summary>
+    public static CollectionInfo Ensure(SqliteConnection connection, CollectionInfo expected)
     {
         using var transaction = connection.BeginTransaction();
         var userVersion = Convert.ToInt32(Scalar(connection, transaction, "pragma user_version"), CultureInfo.InvariantCulture);
         var hasTables = Convert.ToInt64(Scalar(connection, transaction, "select count(*) from sqlite_master where name in ('images', 'vec_images', 'meta')"), CultureInfo.InvariantCulture) > 0;
 
+        var actual = expected;
         if (userVersion == 0 && !hasTables)
         {
             Create(connection, transaction, expected);
         }
         else
         {
-            Check(connection, transaction, userVersion, expected);
+            actual = Check(connection, transaction, userVersion, expected);
         }
 
         transaction.Commit();
+        return actual;
     }
 
     private static void Create(SqliteConnection connection, SqliteTransaction transaction, CollectionInfo expected)
@@ -68,7 +74,7 @@ internal static class StoreSchema
         create.ExecuteNonQuery();
     }
 
-    private static void Check(SqliteConnection connection, SqliteTransaction transaction, int userVersion, CollectionInfo expected)
+    private static CollectionInfo Check(SqliteConnection connection, SqliteTransaction transaction, int userVersion, CollectionInfo expected)
     {
         if (userVersion != Version)
         {
@@ -101,10 +107,10 @@ internal static class StoreSchema
                 $"The database was built with model '{meta.GetValueOrDefault("model")}', not '{expected.Model}': their vectors are not comparable. Use another database file (ImageFinder:Database / --db) or that model.");
         }
 
-        if (meta.GetValueOrDefault("metric") != expected.Metric)
-        {
-            throw new CollectionMismatchException($"The database uses the '{meta.GetValueOrDefault("metric")}' distance, not '{expected.Metric}'.");
-        }
+        // The metric is chosen when the database is created; the stored one wins over the one asked for.
+        var metric = CollectionInfo.ParseMetric(meta.GetValueOrDefault("metric"))
+            ?? throw new CollectionMismatchException($"The database uses the distance metric '{meta.GetValueOrDefault("metric")}', which this version does not support ({string.Join(", ", CollectionInfo.Metrics)}).");
+        return expected with { Metric = metric };
     }
 
     private static object? Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)

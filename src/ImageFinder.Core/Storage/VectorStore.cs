@@ -7,7 +7,7 @@ namespace ImageFinder.Storage;
 
 /// <summary>
 /// One SQLite file in WAL mode: an <c>images</c> table (source, SHA-256, size, dimensions, times) and a
-/// sqlite-vec <c>vec0</c> table of <c>float[dimension]</c> keyed by the image id, searched by exact L2 KNN.
+/// sqlite-vec <c>vec0</c> table of <c>float[dimension]</c> keyed by the image id, searched by exact KNN under the collection's metric.
 /// Writes go through one connection, one transaction per batch, so a reader never sees half a batch and a
 /// crash loses at most the batch in flight. Every write transaction bumps a collection version and stamps
 /// the rows it touches (deletions leave a tombstone), so in-memory indexes can catch up incrementally.
@@ -31,17 +31,21 @@ public sealed class VectorStore : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The model, dimension and distance metric of the stored vectors (the metric as stored in the database).</summary>
     public CollectionInfo Collection { get; }
 
-    /// <summary>Opens (or creates) the database at <paramref name="path"/> for vectors of <paramref name="expected"/>.</summary>
+    /// <summary>
+    /// Opens (or creates) the database at <paramref name="path"/> for vectors of <paramref name="expected"/>. A new database
+    /// gets <paramref name="expected"/>'s metric; an existing one keeps its own, which <see cref="Collection"/> reports.
+    /// </summary>
     /// <exception cref="CollectionMismatchException">The file holds another model's vectors, another dimension, or another schema.</exception>
     public static VectorStore Open(string path, CollectionInfo expected)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(expected.Dimension, 1);
-        if (expected.Metric != CollectionInfo.L2)
+        if (CollectionInfo.ParseMetric(expected.Metric) != expected.Metric)
         {
-            throw new ArgumentException($"Unsupported distance metric '{expected.Metric}'.", nameof(expected));
+            throw new ArgumentException($"Unsupported distance metric '{expected.Metric}'; use one of {string.Join(", ", CollectionInfo.Metrics)}.", nameof(expected));
         }
 
         SQLitePCL.Batteries_V2.Init();
@@ -59,8 +63,8 @@ public sealed class VectorStore : IDisposable
         {
             // 16 KiB pages (only takes effect when the file is new): exact scans read ~20 % faster than with 4 KiB.
             Execute(writer, "pragma page_size = 16384; pragma journal_mode = wal; pragma synchronous = normal;");
-            StoreSchema.Ensure(writer, expected);
-            return new VectorStore(fullPath, expected, writer, connectionString);
+            var collection = StoreSchema.Ensure(writer, expected);
+            return new VectorStore(fullPath, collection, writer, connectionString);
         }
         catch
         {
@@ -69,7 +73,7 @@ public sealed class VectorStore : IDisposable
         }
     }
 
-    /// <summary>Exact KNN in sqlite-vec: the <paramref name="k"/> stored images nearest to <paramref name="query"/>, nearest first.</summary>
+    /// <summary>Exact KNN in sqlite-vec under the collection's metric: the <paramref name="k"/> stored images nearest to <paramref name="query"/>, nearest first.</summary>
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default)
     {
         CheckDimension(query);

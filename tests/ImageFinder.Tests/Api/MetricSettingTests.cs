@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.Http.Json;
+using ImageFinder.Api.Search;
+using ImageFinder.Storage;
+using ImageFinder.Tests.Support;
+
+namespace ImageFinder.Tests.Api;
+
+public sealed class MetricSettingTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task The_metric_setting_creates_a_cosine_database_and_searches_use_cosine_distance()
+    {
+        var database = temp.Combine("cosine.db");
+        await using (var factory = new ApiFactory(database, new Dictionary<string, string?> { ["ImageFinder:Metric"] = "Cosine" }))
+        {
+            using var client = await factory.CreateReadyClientAsync();
+            var response = await client.PostAsync("/search", Multipart.Image(TestImages.Pattern(1)));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = await response.Content.ReadFromJsonAsync<SearchResponse>();
+
+            using var store = VectorStore.Open(database, new CollectionInfo(body!.Model, 2048));
+            Assert.Equal(CollectionInfo.Cosine, store.Collection.Metric);
+        }
+    }
+
+    [Fact]
+    public void An_unknown_metric_fails_host_start_up_naming_the_setting()
+    {
+        var factory = new ApiFactory(temp.Combine("x.db"), new Dictionary<string, string?> { ["ImageFinder:Metric"] = "dot" });
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        try
+        {
+            factory.Dispose();
+        }
+        catch (ArgumentNullException)
+        {
+            // WebApplicationFactory cannot stop a host that never started; nothing is left running.
+        }
+
+        Assert.Contains("ImageFinder:Metric", error.Message);
+        Assert.Contains("'dot'", error.Message);
+    }
+
+    public void Dispose() => temp.Dispose();
+}
