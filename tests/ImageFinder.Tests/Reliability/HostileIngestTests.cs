@@ -1,9 +1,10 @@
 using ImageFinder.Tests.Support;
+using Xunit.Abstractions;
 
 namespace ImageFinder.Tests.Reliability;
 
 /// <summary>The ingest job (the real CLI, as a child process) over a folder holding the whole hostile corpus.</summary>
-public sealed class HostileIngestTests : IDisposable
+public sealed class HostileIngestTests(ITestOutputHelper log) : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
@@ -27,8 +28,9 @@ public sealed class HostileIngestTests : IDisposable
         }
 
         var database = temp.Combine("hostile.db");
-        var (exitCode, output, error) = await CliProcess.RunAsync(
-            Timeout, "ingest", "--folder", folder, "--db", database, "--model", TestModel.Path, "--threads", "2");
+        using var child = CliProcess.Start("ingest", "--folder", folder, "--db", database, "--model", TestModel.Path, "--threads", "2");
+        var (exitCode, output, error) = await child.WaitAsync(Timeout);
+        log.WriteLine($"{files.Count} files, peak RSS of the ingest process {child.PeakResidentBytes / (1024 * 1024)} MiB");
 
         Assert.True(exitCode == 0, $"exit code {exitCode}{Environment.NewLine}{output}{Environment.NewLine}{error}");
         // Every line on stderr is a one-line failure report (or the test model's warning): no name forged a line.
@@ -59,6 +61,10 @@ public sealed class HostileIngestTests : IDisposable
         }
 
         Assert.Equal(files.Count, ingested.Count + failed);
+        log.WriteLine($"{ingested.Count} ingested, {failed} failed");
+
+        // Bounded memory: the bombs declare up to 3.6 billion pixels (10 GB decoded); none is ever decoded.
+        Assert.InRange(child.PeakResidentBytes, 1, 1024L * 1024 * 1024);
         Assert.Contains($"done: {ingested.Count} added, 0 updated, 0 unchanged, {failed} failed", output);
     }
 

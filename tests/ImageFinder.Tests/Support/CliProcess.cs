@@ -16,7 +16,12 @@ public sealed class CliProcess : IDisposable
     private readonly TaskCompletionSource outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource errorClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private long peakResidentBytes;
+
     private CliProcess(Process process) => this.process = process;
+
+    /// <summary>The highest peak resident set size (VmHWM) read while the process ran, sampled every 20 ms.</summary>
+    public long PeakResidentBytes => Interlocked.Read(ref peakResidentBytes);
 
     /// <summary>ImageFinder.Cli.dll from the same build configuration as the tests.</summary>
     public static string CliDll { get; } = LocateCliDll();
@@ -44,6 +49,7 @@ public sealed class CliProcess : IDisposable
         child.process.Start();
         child.process.BeginOutputReadLine();
         child.process.BeginErrorReadLine();
+        _ = Task.Run(child.TrackPeakResidentAsync);
         return child;
     }
 
@@ -134,6 +140,32 @@ public sealed class CliProcess : IDisposable
         }
 
         throw new InvalidOperationException($"ImageFinder.sln was not found above {AppContext.BaseDirectory}.");
+    }
+
+    private async Task TrackPeakResidentAsync()
+    {
+        var status = $"/proc/{process.Id}/status";
+        while (!process.HasExited)
+        {
+            try
+            {
+                var line = (await File.ReadAllLinesAsync(status)).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+                if (line is not null && long.TryParse(line["VmHWM:".Length..].Trim().Split(' ')[0], out var kilobytes))
+                {
+                    var bytes = kilobytes * 1024;
+                    if (bytes > Interlocked.Read(ref peakResidentBytes))
+                    {
+                        Interlocked.Exchange(ref peakResidentBytes, bytes);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                // The process is exiting.
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     private void Keep(StringBuilder buffer, TaskCompletionSource closed, string? line)
