@@ -62,6 +62,10 @@ public sealed class HostileIngestTests(ITestOutputHelper log) : IDisposable
 
         Assert.Equal(files.Count, ingested.Count + failed);
         log.WriteLine($"{ingested.Count} ingested, {failed} failed");
+        foreach (var group in files.GroupBy(file => file.Value.Name.Split('-')[0]))
+        {
+            log.WriteLine($"  {group.Key}: {group.Count()} files, {group.Count(file => ingested.Contains(file.Key))} ingested");
+        }
 
         // Bounded memory: the bombs declare up to 3.6 billion pixels (10 GB decoded); none is ever decoded.
         Assert.InRange(child.PeakResidentBytes, 1, 1024L * 1024 * 1024);
