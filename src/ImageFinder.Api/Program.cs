@@ -1,7 +1,9 @@
 using ImageFinder.Api.Health;
 using ImageFinder.Api.Hosting;
+using ImageFinder.Api.Images;
 using ImageFinder.Api.OpenApi;
 using ImageFinder.Api.Search;
+using ImageFinder.Api.Stats;
 using ImageFinder.Native;
 
 try
@@ -19,12 +21,13 @@ builder.AddImageFinder();
 builder.Services.AddImageFinderOpenApi();
 
 var app = builder.Build();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseImageFinderProtection();
 app.UseImageFinderOpenApi();
 
 app.MapHealthApi();
 app.MapSearchApi();
+app.MapImagesApi();
+app.MapStatsApi();
 
 // Invalid settings stop start-up here with an OptionsValidationException naming each setting.
 await app.RunAsync();
