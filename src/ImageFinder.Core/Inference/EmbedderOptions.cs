@@ -18,6 +18,13 @@ public sealed record EmbedderOptions
     /// <summary>Most preprocessed images waiting for inference.</summary>
     public int QueueCapacity { get; init; } = 64;
 
+    /// <summary>
+    /// Most images decoded at once by <see cref="OnnxImageEmbedder.EmbedAsync"/>; default: one per core. Decoding is
+    /// CPU-bound, so more would not be faster, and one decode can briefly take hundreds of MB (a progressive
+    /// JPEG near the pixel limit keeps all its coefficients), so this bounds the memory of concurrent requests.
+    /// </summary>
+    public int DecodeConcurrency { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Largest width × height accepted, checked from the header before decoding.</summary>
     public long MaxImagePixels { get; init; } = 100_000_000;
 }
