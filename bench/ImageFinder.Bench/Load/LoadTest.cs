@@ -41,12 +41,14 @@ internal static class LoadTest
         var model = Path.Combine(paths.Repository, "models", "tiny-test.onnx");
         var collection = await LoadCollection.EnsureAsync(Path.Combine(paths.Work, "load-v1"), model, options.Images);
         var threads = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture);
+        // The clients all come from 127.0.0.1: the per-IP rate limiter would answer most of them 429.
+        const string RateLimitOff = "0";
 
         LoadResult steady;
         long afterWarmup;
         long atEnd;
         BenchLog.Info($"load: starting the API on {collection.Database}");
-        await using (var server = await ApiServer.StartAsync(paths.ApiDll, collection.Database, model, new Dictionary<string, string> { ["IntraOpThreads"] = threads }, collection.Count))
+        await using (var server = await ApiServer.StartAsync(paths.ApiDll, collection.Database, model, new Dictionary<string, string> { ["IntraOpThreads"] = threads, ["RateLimitPerSecond"] = RateLimitOff }, collection.Count))
         {
             using var driver = new LoadDriver(server.Address, collection.Queries, options.Clients);
             BenchLog.Info($"load: warm-up, {options.Clients} clients for {options.WarmupSeconds} s");
@@ -65,6 +67,7 @@ internal static class LoadTest
             {
                 ["IntraOpThreads"] = threads,
                 ["InferenceQueueCapacity"] = options.BusyQueueCapacity.ToString(CultureInfo.InvariantCulture),
+                ["RateLimitPerSecond"] = RateLimitOff,
             };
             BenchLog.Info($"load: back-pressure run, queue capacity {options.BusyQueueCapacity}, {options.BusyClients} clients for {options.BusySeconds} s");
             await using var server = await ApiServer.StartAsync(paths.ApiDll, collection.Database, model, settings, collection.Count);
@@ -108,9 +111,10 @@ internal static class LoadTest
         text.Append(new MarkdownTable("item", "value")
             .Row("date (UTC)", started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture))
             .Row("machine", $"{machine.Cpu}, {machine.Cores} cores, {machine.MemoryGiB.ToString("F1", CultureInfo.InvariantCulture)} GiB, {machine.OperatingSystem}, {machine.Dotnet}")
+            .Row("source", ResultsPreamble.Git(paths.Repository))
             .Row("CPU used by other processes just before the start", double.IsNaN(othersCpuShare) ? "unknown" : $"{othersCpuShare * 100:F0} %")
             .Row("server", "`dotnet ImageFinder.Api.dll` (Production, Kestrel on 127.0.0.1), `models/tiny-test.onnx`, " +
-                $"{machine.Cores} intra-op threads, MaxBatchSize 8, exact search")
+                $"{machine.Cores} intra-op threads, MaxBatchSize 8, exact search, rate limiting off (`RateLimitPerSecond=0`)")
             .Row("collection", $"{Format.Count(collection.Count)} distinct photo-like {LoadCollection.Width}x{LoadCollection.Height} JPEGs, ingested by the ingest job")
             .Row("requests", $"`POST /search?k=10`, multipart, one of {collection.Queries.Count} re-encoded 200-pixel JPEG copies of collection images; " +
                 "each client sends its next request when the last is answered; the clients run on the same cores as the server")
