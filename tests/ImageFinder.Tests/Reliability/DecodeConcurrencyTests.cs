@@ -13,11 +13,11 @@ namespace ImageFinder.Tests.Reliability;
 public sealed class DecodeConcurrencyTests
 {
     [Fact]
-    public void Sixteen_simultaneous_callers_decode_two_at_a_time_and_all_get_their_embedding()
+    public async Task Sixteen_simultaneous_callers_decode_two_at_a_time_and_all_get_their_embedding()
     {
         using var embedder = OnnxImageEmbedder.Load(TestModel.Options() with { DecodeConcurrency = 2 });
         var image = TestImages.Pattern(5, 1600, 1200, EncodedFormat.Jpeg);
-        var expected = embedder.EmbedAsync(image).GetAwaiter().GetResult().Vector;
+        var expected = (await embedder.EmbedAsync(image)).Vector;
 
         const int callers = 16;
         using var start = new Barrier(callers);
