@@ -86,7 +86,7 @@ public static class HostileCorpus
 
         var formats = new (string Name, EncodedFormat Format)[]
         {
-            ("jpeg", EncodedFormat.Jpeg), ("png", EncodedFormat.Png), ("webp", EncodedFormat.WebP), ("gif", EncodedFormat.Gif),
+            ("jpeg", EncodedFormat.Jpeg), ("png", EncodedFormat.Png), ("webp", EncodedFormat.WebP), ("gif", EncodedFormat.Gif), ("tiff", EncodedFormat.Tiff),
         };
         foreach (var (name, format) in formats)
         {
