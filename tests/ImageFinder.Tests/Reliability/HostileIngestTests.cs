@@ -27,6 +27,14 @@ public sealed class HostileIngestTests(ITestOutputHelper log) : IDisposable
             files[path] = item;
         }
 
+        // A named pipe under an image name: opening it for reading would wait for a writer forever.
+        var pipe = Path.Combine(folder, $"{index:D3}-named-pipe.jpg");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe]))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
         var database = temp.Combine("hostile.db");
         using var child = CliProcess.Start("ingest", "--folder", folder, "--db", database, "--model", TestModel.Path, "--threads", "2");
         var (exitCode, output, error) = await child.WaitAsync(Timeout);
@@ -60,6 +68,7 @@ public sealed class HostileIngestTests(ITestOutputHelper log) : IDisposable
             failed += lines;
         }
 
+        Assert.Single(failureLines, line => line.StartsWith($"failed: {pipe}: ", StringComparison.Ordinal));
         Assert.Equal(files.Count, ingested.Count + failed);
         log.WriteLine($"{ingested.Count} ingested, {failed} failed");
         foreach (var group in files.GroupBy(file => file.Value.Name.Split('-')[0]))
@@ -69,7 +78,7 @@ public sealed class HostileIngestTests(ITestOutputHelper log) : IDisposable
 
         // Bounded memory: the bombs declare up to 3.6 billion pixels (10 GB decoded); none is ever decoded.
         Assert.InRange(child.PeakResidentBytes, 1, 1024L * 1024 * 1024);
-        Assert.Contains($"done: {ingested.Count} added, 0 updated, 0 unchanged, {failed} failed", output);
+        Assert.Contains($"done: {ingested.Count} added, 0 updated, 0 unchanged, {failed + 1} failed", output);
     }
 
     /// <summary>How the CLI prints a path: control characters escaped, so a file name cannot forge lines or terminal codes.</summary>
