@@ -15,7 +15,7 @@ public sealed record EmbedderOptions
     /// <summary>Most images in one ONNX Runtime run.</summary>
     public int MaxBatchSize { get; init; } = 8;
 
-    /// <summary>Most preprocessed images waiting for inference.</summary>
+    /// <summary>Most preprocessed images waiting for inference; <see cref="OnnxImageEmbedder.EmbedAsync"/> callers waiting for a decode slot count too.</summary>
     public int QueueCapacity { get; init; } = 64;
 
     /// <summary>
