@@ -1,7 +1,9 @@
 using ImageFinder.Api.Health;
 using ImageFinder.Api.Hosting;
+using ImageFinder.Api.Map;
 using ImageFinder.Api.OpenApi;
 using ImageFinder.Api.Search;
+using ImageFinder.Api.Web;
 using ImageFinder.Native;
 
 try
@@ -17,14 +19,17 @@ catch (NativeLibraryMissingException e)
 var builder = WebApplication.CreateBuilder(args);
 builder.AddImageFinder();
 builder.Services.AddImageFinderOpenApi();
+builder.Services.AddCollectionMaps();
 
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseWebPages();
 app.UseImageFinderOpenApi();
 
 app.MapHealthApi();
 app.MapSearchApi();
+app.MapMapApi();
 
 // Invalid settings stop start-up here with an OptionsValidationException naming each setting.
 await app.RunAsync();
