@@ -1,8 +1,10 @@
 using ImageFinder.Api.Health;
 using ImageFinder.Api.Hosting;
+using ImageFinder.Api.Images;
 using ImageFinder.Api.Map;
 using ImageFinder.Api.OpenApi;
 using ImageFinder.Api.Search;
+using ImageFinder.Api.Stats;
 using ImageFinder.Api.Web;
 using ImageFinder.Native;
 
@@ -22,13 +24,14 @@ builder.Services.AddImageFinderOpenApi();
 builder.Services.AddCollectionMaps();
 
 var app = builder.Build();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
 app.UseWebPages();
+app.UseImageFinderProtection();
 app.UseImageFinderOpenApi();
 
 app.MapHealthApi();
 app.MapSearchApi();
+app.MapImagesApi();
+app.MapStatsApi();
 app.MapMapApi();
 
 // Invalid settings stop start-up here with an OptionsValidationException naming each setting.
