@@ -1,6 +1,7 @@
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Mapping;
+using ImageFinder.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -81,23 +82,8 @@ public static class MapApi
         }
 
         var points = map.Points
-            .Select(p => new MapPointResponse(p.Id, FolderName(p.Source), p.X, p.Y, dims == 3 ? p.Z : null))
+            .Select(p => new MapPointResponse(p.Id, ImageLabel.Of(p.Source), p.X, p.Y, dims == 3 ? p.Z : null))
             .ToList();
         return TypedResults.Ok(new MapResponse(name, dims, map.Version, map.Total, map.Sampled, map.ExplainedVariance, points));
-    }
-
-    /// <summary>The name of the folder <paramref name="source"/> is in (the label of a folder-per-class collection).</summary>
-    internal static string? FolderName(string source)
-    {
-        var end = source.TrimEnd('/', '\\');
-        var last = end.LastIndexOfAny(['/', '\\']);
-        if (last <= 0)
-        {
-            return null;
-        }
-
-        var folder = end[..last].TrimEnd('/', '\\');
-        var name = folder[(folder.LastIndexOfAny(['/', '\\']) + 1)..];
-        return name.Length == 0 || name.EndsWith(':') ? null : name;
     }
 }

@@ -70,6 +70,81 @@ public sealed class BrowserTests(WebFixture web) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pasting_an_image_url_searches_with_the_image_the_server_fetched()
+    {
+        var query = web.Paths[13];
+        var url = new Uri(web.FilesUrl, $"files/{Path.GetFileName(Path.GetDirectoryName(query))}/{Path.GetFileName(query)}").ToString();
+        await page.NavigateAsync(web.BaseUrl.ToString());
+        await page.WaitForAsync("document.body.dataset.ready === 'true'");
+
+        await page.EvaluateAsync<bool>($$"""
+            (() => {
+              document.getElementById('k').value = '4';
+              document.getElementById('url').value = '{{url}}';
+              document.getElementById('url-form').requestSubmit();
+              return true;
+            })()
+            """);
+        await page.WaitForAsync("document.body.dataset.state === 'done'");
+
+        var ids = await page.EvaluateAsync<long[]>("[...document.querySelectorAll('#results .result')].map(r => Number(r.dataset.id))");
+        Assert.Equal(4, ids.Length);
+        Assert.Equal(web.Ids[query], ids[0]);
+        Assert.Equal("distance 0.000", await page.EvaluateAsync<string>("document.querySelector('#results .result .distance').textContent"));
+        Assert.Equal("gamma", await page.EvaluateAsync<string>("document.querySelector('#results .result .label').textContent"));
+        Assert.Contains(url, await page.EvaluateAsync<string>("document.getElementById('query-caption').textContent"), StringComparison.Ordinal);
+        await page.ScreenshotAsync(Path.Combine(WebFixture.Artifacts, "search-url.png"));
+        Assert.Empty(await page.CspViolationsAsync());
+    }
+
+    [Fact]
+    public async Task More_like_this_searches_with_a_stored_image_and_shows_thumbnails()
+    {
+        await page.NavigateAsync(web.BaseUrl.ToString());
+        await page.WaitForAsync("document.body.dataset.ready === 'true'");
+        await page.SetInputFilesAsync("#file", web.Paths[2]);
+        await page.WaitForAsync("document.body.dataset.state === 'done'");
+        var first = await page.EvaluateAsync<long[]>("[...document.querySelectorAll('#results .result')].map(r => Number(r.dataset.id))");
+        var chosen = first[1];
+
+        await page.EvaluateAsync<bool>("(document.querySelectorAll('#results .result .more')[1].click(), true)");
+        await page.WaitForAsync($"location.search === '?similar={chosen}' && document.body.dataset.state === 'done'");
+
+        var ids = await page.EvaluateAsync<long[]>("[...document.querySelectorAll('#results .result')].map(r => Number(r.dataset.id))");
+        Assert.Equal(12, ids.Length);
+        Assert.DoesNotContain(chosen, ids);
+        Assert.EndsWith($"/images/{chosen}/file?size=320", await page.EvaluateAsync<string>("document.getElementById('query-image').src"), StringComparison.Ordinal);
+        // Every thumbnail loads (a JPEG of at most 160 px from /images/{id}/file?size=160).
+        await page.EvaluateAsync<bool>("(document.querySelectorAll('#results img').forEach(i => i.loading = 'eager'), true)");
+        await page.WaitForAsync("[...document.querySelectorAll('#results img')].every(i => i.complete && i.naturalWidth > 0)");
+        Assert.True(await page.EvaluateAsync<bool>("[...document.querySelectorAll('#results img')].every(i => Math.max(i.naturalWidth, i.naturalHeight) === 160)"));
+        await page.ScreenshotAsync(Path.Combine(WebFixture.Artifacts, "search-similar.png"));
+        Assert.Empty(await page.CspViolationsAsync());
+        Assert.True(page.Errors.Count == 0, string.Join(" | ", page.Errors));
+    }
+
+    [Fact]
+    public async Task Hovering_a_map_point_shows_its_thumbnail_and_clicking_runs_more_like_this()
+    {
+        await page.NavigateAsync(new Uri(web.BaseUrl, "map.html").ToString());
+        await page.WaitForAsync("document.body.dataset.state === 'done'");
+        var id = await page.EvaluateAsync<long>("document.getElementById('plot').data[0].customdata[0]");
+
+        const string firstPoint = "#plot .scatterlayer .trace .point";
+        await page.PointAtAsync(firstPoint);
+        await page.WaitForAsync("!document.getElementById('preview').hidden && document.getElementById('preview-image').complete && document.getElementById('preview-image').naturalWidth > 0");
+
+        Assert.EndsWith($"/images/{id}/file?size=160", await page.EvaluateAsync<string>("document.getElementById('preview-image').src"), StringComparison.Ordinal);
+        await page.ScreenshotAsync(Path.Combine(WebFixture.Artifacts, "map-hover.png"));
+
+        await page.PointAtAsync(firstPoint, click: true);
+        await page.WaitForAsync($"location.search === '?similar={id}' && document.body.dataset.state === 'done'");
+
+        Assert.DoesNotContain(id, await page.EvaluateAsync<long[]>("[...document.querySelectorAll('#results .result')].map(r => Number(r.dataset.id))"));
+        Assert.Empty(await page.CspViolationsAsync());
+    }
+
+    [Fact]
     public async Task The_search_page_fits_a_phone_screen()
     {
         await page.SetViewportAsync(390, 844, mobile: true);

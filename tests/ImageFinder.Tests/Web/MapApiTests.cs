@@ -116,12 +116,6 @@ public sealed class MapApiTests(WebFixture web)
         Assert.Equal(3, after.Points.Count(p => p.Label == "second"));
     }
 
-    [Theory]
-    [InlineData("/srv/images/cats/tabby.jpg", "cats")]
-    [InlineData("C:\\photos\\dogs\\rex.jpg", "dogs")]
-    [InlineData("tabby.jpg", null)]
-    public void The_label_is_the_folder_name(string source, string? label) => Assert.Equal(label, MapApi.FolderName(source));
-
     private Task<MapResponse> GetMapAsync(string url) => GetMapAsync(web.Client, url);
 
     /// <summary>GET a map, asking again while it is computing (202 + Retry-After).</summary>

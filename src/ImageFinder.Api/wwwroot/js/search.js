@@ -54,7 +54,7 @@ function renderResults(body, maxDistance) {
       : 'No results: the collection is empty.';
     return;
   }
-  statusLine.textContent = `${body.results.length} result${body.results.length === 1 ? '' : 's'}, nearest first (L2 distance).`;
+  statusLine.textContent = `${body.results.length} result${body.results.length === 1 ? '' : 's'}, nearest first (${body.metric ? body.metric.toUpperCase() : 'L2'} distance).`;
   for (const result of body.results) {
     const item = document.createElement('li');
     item.className = 'result';

@@ -88,17 +88,27 @@ public sealed class BrowserPage
     public async Task WaitForAsync(string condition, int timeoutSeconds = 60)
     {
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        string? lastFailure = null;
         while (true)
         {
-            if (await EvaluateAsync<bool>($"!!({condition})"))
+            try
             {
-                return;
+                if (await EvaluateAsync<bool>($"!!({condition})"))
+                {
+                    return;
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // While a navigation replaces the document the condition can throw, or its context can vanish: ask again.
+                lastFailure = e.Message;
             }
 
             if (DateTime.UtcNow > deadline)
             {
                 var text = await EvaluateAsync<string>("document.body ? document.body.innerText.slice(0, 500) : ''");
-                throw new TimeoutException($"Waited {timeoutSeconds} s for `{condition}`. Page text: {text}. Errors: {string.Join(" | ", Errors)}");
+                throw new TimeoutException(
+                    $"Waited {timeoutSeconds} s for `{condition}`. Page text: {text}. Errors: {string.Join(" | ", Errors)}. Last failure: {lastFailure}");
             }
 
             await Task.Delay(100);
@@ -118,6 +128,19 @@ public sealed class BrowserPage
         }
 
         await Send("DOM.setFileInputFiles", new { files = paths, nodeId });
+    }
+
+    /// <summary>Moves the mouse to the centre of the element matched by <paramref name="selector"/> (and clicks when asked), as a user would.</summary>
+    public async Task PointAtAsync(string selector, bool click = false)
+    {
+        var centre = await EvaluateAsync<double[]>(
+            $"(() => {{ const r = document.querySelector({JsonSerializer.Serialize(selector)}).getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }})()");
+        await Send("Input.dispatchMouseEvent", new { type = "mouseMoved", x = centre[0], y = centre[1] });
+        if (click)
+        {
+            await Send("Input.dispatchMouseEvent", new { type = "mousePressed", x = centre[0], y = centre[1], button = "left", clickCount = 1 });
+            await Send("Input.dispatchMouseEvent", new { type = "mouseReleased", x = centre[0], y = centre[1], button = "left", clickCount = 1 });
+        }
     }
 
     public Task SetViewportAsync(int width, int height, bool mobile) =>
