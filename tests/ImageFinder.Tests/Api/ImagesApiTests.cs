@@ -79,7 +79,14 @@ public sealed class ImagesApiTests(CollectionFixture collection) : IClassFixture
         var response = await Client.GetAsync(image.FileUrl);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        var expectedType = Path.GetExtension(image.Source) switch
+        {
+            ".png" => "image/png",
+            ".jpg" => "image/jpeg",
+            ".webp" => "image/webp",
+            var other => throw new InvalidOperationException("The fixture has no " + other + " images."),
+        };
+        Assert.Equal(expectedType, response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal(await File.ReadAllBytesAsync(image.Source), await response.Content.ReadAsByteArrayAsync());
         var again = new HttpRequestMessage(HttpMethod.Get, image.FileUrl);

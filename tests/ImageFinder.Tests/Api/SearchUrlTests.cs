@@ -71,6 +71,23 @@ public sealed class SearchUrlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_that_outlives_the_request_timeout_is_cancelled_and_answered_503()
+    {
+        await using var factory = new ApiFactory(temp.Combine("slow.db"), new Dictionary<string, string?>
+        {
+            ["ImageFinder:AllowPrivateUrls"] = "true",
+            ["ImageFinder:UrlFetchTimeoutSeconds"] = "120",
+            ["ImageFinder:RequestTimeoutSeconds"] = "1",
+        });
+        using var client = await factory.CreateReadyClientAsync();
+
+        var response = await client.PostAsJsonAsync("/search/url", new { url = server.Url("/hang") });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task A_body_without_json_is_a_400_problem()
     {
         await using var factory = new ApiFactory(temp.Combine("json.db"));
