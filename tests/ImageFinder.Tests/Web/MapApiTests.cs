@@ -116,6 +116,21 @@ public sealed class MapApiTests(WebFixture web)
         Assert.Equal(3, after.Points.Count(p => p.Label == "second"));
     }
 
+    [Theory]
+    [InlineData("pca")]
+    [InlineData("tsne")]
+    public async Task An_empty_collection_has_an_empty_map(string method)
+    {
+        using var temp = new TempFolder();
+        await using var factory = new ApiFactory(temp.Combine("empty.db"));
+        using var client = await factory.CreateReadyClientAsync();
+
+        var map = await GetMapAsync(client, $"map?method={method}&dimensions=3");
+
+        Assert.Equal(0, map.Total);
+        Assert.Empty(map.Points);
+    }
+
     private Task<MapResponse> GetMapAsync(string url) => GetMapAsync(web.Client, url);
 
     /// <summary>GET a map, asking again while it is computing (202 + Retry-After).</summary>
