@@ -18,10 +18,19 @@ public sealed class CollectionMaps : IDisposable
     private readonly Dictionary<(MapMethod, int), Task<CollectionMap>> running = [];
     private readonly ILogger<CollectionMaps> logger;
 
-    public CollectionMaps(ILogger<CollectionMaps> logger) => this.logger = logger;
+    public CollectionMaps(ILogger<CollectionMaps> logger)
+        : this(logger, TimeSpan.FromSeconds(5))
+    {
+    }
 
-    /// <summary>How long a request waits for a computation before it gets 202.</summary>
-    public static TimeSpan Wait { get; } = TimeSpan.FromSeconds(5);
+    internal CollectionMaps(ILogger<CollectionMaps> logger, TimeSpan wait)
+    {
+        this.logger = logger;
+        Wait = wait;
+    }
+
+    /// <summary>How long a request waits for a computation before it gets 202 (5 s).</summary>
+    public TimeSpan Wait { get; }
 
     public async Task<MapLookup> GetAsync(VectorStore store, MapMethod method, int dimensions, CancellationToken cancellationToken)
     {

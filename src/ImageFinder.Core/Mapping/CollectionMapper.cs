@@ -13,9 +13,13 @@ public static class CollectionMapper
 
     private const int Seed = 20_261_121;
 
-    public static CollectionMap Compute(VectorStore store, MapMethod method, int dimensions, CancellationToken cancellationToken)
+    public static CollectionMap Compute(VectorStore store, MapMethod method, int dimensions, CancellationToken cancellationToken) =>
+        Compute(store, method, dimensions, MaxPoints, cancellationToken);
+
+    /// <summary>As <see cref="Compute(VectorStore, MapMethod, int, CancellationToken)"/>, sampling above <paramref name="maxPoints"/> images.</summary>
+    public static CollectionMap Compute(VectorStore store, MapMethod method, int dimensions, int maxPoints, CancellationToken cancellationToken)
     {
-        using var vectors = StoredVectors.Open(store, MaxPoints, Seed);
+        using var vectors = StoredVectors.Open(store, maxPoints, Seed);
         var (coordinates, explained) = Layout(vectors, method, dimensions, cancellationToken);
         var points = new MapPoint[vectors.Count];
         for (var row = 0; row < points.Length; row++)

@@ -6,6 +6,9 @@ using ImageFinder.Inference;
 using ImageFinder.Ingestion;
 using ImageFinder.Storage;
 using ImageFinder.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageFinder.Tests.Web;
 
@@ -129,6 +132,29 @@ public sealed class MapApiTests(WebFixture web)
 
         Assert.Equal(0, map.Total);
         Assert.Empty(map.Points);
+    }
+
+    [Fact]
+    public async Task While_a_map_is_computing_the_answer_is_202_with_retry_after_then_the_map()
+    {
+        // A request that does not wait at all sees the computation running.
+        await using var parent = new ApiFactory(web.Database);
+        await using var factory = parent.WithWebHostBuilder(builder => builder.ConfigureServices(services =>
+            services.AddSingleton(new CollectionMaps(NullLogger<CollectionMaps>.Instance, TimeSpan.Zero))));
+        using var client = factory.CreateClient();
+        for (var attempt = 0; attempt < 600 && (await client.GetAsync("health")).StatusCode != HttpStatusCode.OK; attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        var response = await client.GetAsync("map?method=tsne&dimensions=3");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(MapApi.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
+        var pending = (await response.Content.ReadFromJsonAsync<MapPending>())!;
+        Assert.Equal("computing", pending.Status);
+        Assert.Equal("tsne", pending.Method);
+        Assert.Equal(web.Count, (await GetMapAsync(client, "map?method=tsne&dimensions=3")).Points.Count);
     }
 
     private Task<MapResponse> GetMapAsync(string url) => GetMapAsync(web.Client, url);
