@@ -51,6 +51,31 @@ public sealed class BrowserTests(WebFixture web) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dropping_an_image_file_on_the_page_searches_with_it()
+    {
+        var query = web.Paths[4];
+        var id = web.Ids[query];
+        await page.NavigateAsync(web.BaseUrl.ToString());
+        await page.WaitForAsync("document.body.dataset.ready === 'true'");
+
+        // A drop as the browser delivers it: a DragEvent whose DataTransfer holds the file.
+        await page.EvaluateAsync<bool>($$"""
+            (async () => {
+              const bytes = await (await fetch('images/{{id}}/file')).blob();
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([bytes], 'dropped.png', { type: bytes.type }));
+              document.getElementById('drop').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+              return true;
+            })()
+            """);
+        await page.WaitForAsync("document.body.dataset.state === 'done'");
+
+        Assert.Equal(id, await page.EvaluateAsync<long>("Number(document.querySelector('#results .result').dataset.id)"));
+        Assert.Equal("distance 0.000", await page.EvaluateAsync<string>("document.querySelector('#results .result .distance').textContent"));
+        Assert.StartsWith("dropped.png", await page.EvaluateAsync<string>("document.getElementById('query-caption').textContent"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_file_that_is_not_an_image_shows_the_problem_title_and_detail()
     {
         using var temp = new Support.TempFolder();
