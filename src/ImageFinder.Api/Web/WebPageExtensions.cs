@@ -26,7 +26,7 @@ public static class WebPageExtensions
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "no-referrer";
-                // Swagger UI ships its own inline bootstrap; everything else, the page included, gets the strict policy.
+                // Swagger UI is a third-party page this policy was not written for; everything else, the page included, gets it.
                 if (!context.Request.Path.StartsWithSegments("/swagger", StringComparison.OrdinalIgnoreCase))
                 {
                     headers.ContentSecurityPolicy = ContentSecurityPolicy;

@@ -6,7 +6,6 @@ using ImageFinder.Inference;
 using ImageFinder.Ingestion;
 using ImageFinder.Storage;
 using ImageFinder.Tests.Support;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
