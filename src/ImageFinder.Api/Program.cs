@@ -2,9 +2,11 @@ using ImageFinder.Api.Duplicates;
 using ImageFinder.Api.Health;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Images;
+using ImageFinder.Api.Map;
 using ImageFinder.Api.OpenApi;
 using ImageFinder.Api.Search;
 using ImageFinder.Api.Stats;
+using ImageFinder.Api.Web;
 using ImageFinder.Native;
 
 try
@@ -20,8 +22,10 @@ catch (NativeLibraryMissingException e)
 var builder = WebApplication.CreateBuilder(args);
 builder.AddImageFinder();
 builder.Services.AddImageFinderOpenApi();
+builder.Services.AddCollectionMaps();
 
 var app = builder.Build();
+app.UseWebPages();
 app.UseImageFinderProtection();
 app.UseImageFinderOpenApi();
 
@@ -30,6 +34,7 @@ app.MapSearchApi();
 app.MapImagesApi();
 app.MapStatsApi();
 app.MapDuplicatesApi();
+app.MapMapApi();
 
 // Invalid settings stop start-up here with an OptionsValidationException naming each setting.
 await app.RunAsync();

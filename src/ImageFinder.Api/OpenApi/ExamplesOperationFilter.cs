@@ -79,6 +79,14 @@ public sealed class ExamplesOperationFilter : IOperationFilter
             {"count": 9144, "model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)", "dimension": 2048, "metric": "l2",
              "databaseBytes": 78643200, "searchMode": "Auto", "activeSearch": "Exact", "exactSearchMaxVectors": 20000, "writesEnabled": true}
             """,
+        [("Map", "200")] = """
+            {"method": "pca", "dimensions": 2, "version": 311, "total": 3, "sampled": false, "explainedVariance": [0.213, 0.087],
+             "points": [{"id": 17, "label": "cats", "x": -12.7, "y": 3.1}, {"id": 4, "label": "cats", "x": -11.9, "y": 4.4},
+                        {"id": 230, "label": "dogs", "x": 20.3, "y": -6.8}]}
+            """,
+        [("Map", "202")] = """
+            {"status": "computing", "method": "tsne", "dimensions": 2, "detail": "The tsne map is being computed; ask again in 2 s."}
+            """,
     };
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
