@@ -26,12 +26,18 @@ public static class Problems
         extensions: new Dictionary<string, object?> { ["reason"] = e.Failure.ToString() });
 
     /// <summary>503 with <c>Retry-After</c>: the inference queue is full, so the request is shed at once instead of timing out.</summary>
-    public static ProblemHttpResult Busy(HttpResponse response, InferenceBusyException e)
+    public static ProblemHttpResult Busy(HttpResponse response, InferenceBusyException e) => Busy(response, e.Message);
+
+    /// <summary>503 with <c>Retry-After</c> before the upload is even read: inference is saturated.</summary>
+    public static ProblemHttpResult Busy(HttpResponse response) =>
+        Busy(response, "Inference is saturated (ImageFinder:InferenceQueueCapacity images waiting); retry shortly.");
+
+    private static ProblemHttpResult Busy(HttpResponse response, string detail)
     {
         response.Headers.RetryAfter = "1";
         return TypedResults.Problem(
             title: "Busy",
-            detail: e.Message,
+            detail: detail,
             statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 

@@ -202,6 +202,11 @@ public static class ImagesApi
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        if (engine.Search?.Embedder.IsBusy == true)
+        {
+            return Problems.Busy(request.HttpContext.Response);
+        }
+
         var (upload, problem) = await UploadForm.ReadAsync(request, settings, cancellationToken);
         if (upload is null)
         {

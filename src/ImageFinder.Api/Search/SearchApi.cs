@@ -79,6 +79,12 @@ public static class SearchApi
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        if (engine.Search?.Embedder.IsBusy == true)
+        {
+            // Shed before reading the body: a saturated server should not spend time and memory on it first.
+            return Problems.Busy(request.HttpContext.Response);
+        }
+
         var (upload, problem) = await UploadForm.ReadAsync(request, settings, cancellationToken);
         if (upload is null)
         {

@@ -175,7 +175,7 @@ internal static class DownloadCommand
 
         foreach (var failure in summary.Failures)
         {
-            await error.WriteLineAsync($"failed: {failure.Url}: {failure.Reason} ({failure.Attempts} {(failure.Attempts == 1 ? "attempt" : "attempts")})");
+            await error.WriteLineAsync($"failed: {Printable.Text(failure.Url)}: {Printable.Text(failure.Reason)} ({failure.Attempts} {(failure.Attempts == 1 ? "attempt" : "attempts")})");
         }
 
         if (summary.Duplicates > 0)

@@ -13,7 +13,7 @@ internal static class DownloadProgressView
         (p, elapsed) =>
             $"{p.Done}/{p.Total} ({p.Downloaded} downloaded, {p.Skipped} skipped, {p.Failed} failed, " +
             $"{p.Bytes} bytes, {Rate(p.Bytes, elapsed)} MB/s)",
-        p => p.NewFailure is { } failure ? $"{failure.Url}: {failure.Reason}" : null);
+        p => p.NewFailure is { } failure ? $"{Printable.Text(failure.Url)}: {Printable.Text(failure.Reason)}" : null);
 
     public static Task<DownloadSummary> RunAsync(TextWriter output, Func<IProgress<DownloadProgress>, Task<DownloadSummary>> job) =>
         ProgressView.RunAsync(output, Format, job);

@@ -10,6 +10,9 @@ public interface IImageEmbedder
     /// <summary>The decoder and preprocessing the model expects.</summary>
     ImagePreprocessor Preprocessor { get; }
 
+    /// <summary>Whether <see cref="EmbedAsync"/> would shed a request now (a cheap check before reading an upload at all).</summary>
+    bool IsBusy { get; }
+
     /// <summary>Decodes and preprocesses <paramref name="encoded"/> on the calling thread, then infers it (batched with concurrent callers).</summary>
     /// <exception cref="ImageDecodeException">The bytes are not a usable image.</exception>
     /// <exception cref="InferenceBusyException">Too many images are waiting for inference.</exception>

@@ -58,6 +58,8 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         }
     }
 
+    public bool IsBusy => Volatile.Read(ref admitted) >= admissionLimit || queue.IsFull;
+
     /// <inheritdoc/>
     /// <exception cref="InferenceBusyException">
     /// The inference queue is full, or as many requests as it holds are already waiting; checked before decoding, so
