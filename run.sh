@@ -70,7 +70,7 @@ dotnet build ImageFinder.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 say "ingesting $images into $database"
 dotnet src/ImageFinder.Cli/bin/Release/net10.0/linux-x64/ImageFinder.Cli.dll ingest --folder "$images" --db "$database" --model "$model"
 
-say "serving on http://localhost:$port (Swagger UI: http://localhost:$port/swagger); Ctrl-C stops"
+say "serving on http://localhost:$port (web page: http://localhost:$port/, Swagger UI: http://localhost:$port/swagger); Ctrl-C stops"
 cat <<EOT
   try:  curl -s -F file=@samples/images/waves/waves-01.png http://localhost:$port/search
 EOT

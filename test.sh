@@ -18,6 +18,18 @@ if ! command -v npm >/dev/null 2>&1; then
   fi
 fi
 
+# Headless Chromium for the browser tests of the web page (they fail, saying so, when it is missing).
+if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium (browser tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing and cannot be installed here (not root): the browser tests will fail. Install it (apt-get install chromium) or set CHROMIUM." >&2
+  fi
+fi
+# Screenshots of the web page taken by the browser tests.
+export TEST_ARTIFACTS="${TEST_ARTIFACTS:-$(pwd)/test-artifacts}"
+
 native/install.sh
 dotnet build ImageFinder.sln -c Release -nologo -clp:ErrorsOnly
 dotnet format ImageFinder.sln --verify-no-changes --no-restore
@@ -35,6 +47,7 @@ failed="$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$line")"
 passed="$(sed -nE 's/.*Passed: *([0-9]+),.*/\1/p' <<<"$line")"
 skipped="$(sed -nE 's/.*Skipped: *([0-9]+),.*/\1/p' <<<"$line")"
 echo
+echo "screenshots of the web page: $TEST_ARTIFACTS"
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [ -z "$line" ] && [ "$status" -eq 0 ]; then
   echo "no test ran" >&2

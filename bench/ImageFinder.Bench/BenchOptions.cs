@@ -34,6 +34,8 @@ internal sealed record BenchOptions(
           --batch <B>          inference batch size (default: 8, the service's MaxBatchSize)
           --note <text>        a line printed at the top of RESULTS.md
           -h, --help           this text
+
+        dotnet run -c Release --project bench/ImageFinder.Bench -- load --help: the load run (writes bench/LOAD.md)
         """;
 
     public bool Includes(string section) => Sections.Contains(section, StringComparer.Ordinal);

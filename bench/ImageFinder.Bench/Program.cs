@@ -1,10 +1,17 @@
 using ImageFinder.Bench;
+using ImageFinder.Bench.Load;
 using ImageFinder.Bench.Sections;
 using ImageFinder.Bench.Support;
 using ImageFinder.Native;
 
 // The ImageFinder benchmark harness: measures the whole pipeline and writes bench/RESULTS.md.
 // bench/README.md explains the sections and the figures.
+
+// The load mode is its own run: the API under sustained concurrent searches; it writes bench/LOAD.md.
+if (args.Length > 0 && args[0] == "load")
+{
+    return await LoadTest.RunAsync(args[1..]);
+}
 
 BenchOptions options;
 try

@@ -1,8 +1,12 @@
 using ImageFinder.Api.Duplicates;
 using ImageFinder.Api.Health;
 using ImageFinder.Api.Hosting;
+using ImageFinder.Api.Images;
+using ImageFinder.Api.Map;
 using ImageFinder.Api.OpenApi;
 using ImageFinder.Api.Search;
+using ImageFinder.Api.Stats;
+using ImageFinder.Api.Web;
 using ImageFinder.Native;
 
 try
@@ -18,15 +22,19 @@ catch (NativeLibraryMissingException e)
 var builder = WebApplication.CreateBuilder(args);
 builder.AddImageFinder();
 builder.Services.AddImageFinderOpenApi();
+builder.Services.AddCollectionMaps();
 
 var app = builder.Build();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseWebPages();
+app.UseImageFinderProtection();
 app.UseImageFinderOpenApi();
 
 app.MapHealthApi();
 app.MapSearchApi();
+app.MapImagesApi();
+app.MapStatsApi();
 app.MapDuplicatesApi();
+app.MapMapApi();
 
 // Invalid settings stop start-up here with an OptionsValidationException naming each setting.
 await app.RunAsync();

@@ -28,20 +28,35 @@ internal sealed class ApiServer : IAsyncDisposable
     public int ProcessId => process.Id;
 
     /// <summary>Starts the API on <paramref name="database"/> with the benchmark model, and waits until /health says ready.</summary>
-    public static async Task<ApiServer> StartAsync(BenchContext context, string database, long expectedImages)
+    public static Task<ApiServer> StartAsync(BenchContext context, string database, long expectedImages) =>
+        StartAsync(
+            context.Paths.ApiDll,
+            database,
+            context.Model.Path,
+            new Dictionary<string, string>
+            {
+                ["IntraOpThreads"] = context.Threads.ToString(CultureInfo.InvariantCulture),
+                ["MaxBatchSize"] = context.BatchSize.ToString(CultureInfo.InvariantCulture),
+            },
+            expectedImages);
+
+    /// <summary>Starts the API build <paramref name="apiDll"/> with ImageFinder settings (names without the section), and waits until /health says ready.</summary>
+    public static async Task<ApiServer> StartAsync(string apiDll, string database, string modelPath, IReadOnlyDictionary<string, string> settings, long expectedImages)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
-        var apiDll = context.Paths.ApiDll;
         var environment = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["ImageFinder__Database"] = database,
-            ["ImageFinder__ModelPath"] = context.Model.Path,
-            ["ImageFinder__IntraOpThreads"] = context.Threads.ToString(CultureInfo.InvariantCulture),
-            ["ImageFinder__MaxBatchSize"] = context.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["ImageFinder__ModelPath"] = modelPath,
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (name, value) in settings)
+        {
+            environment["ImageFinder__" + name] = value;
+        }
+
         var process = ChildProcess.Start(
             BenchPaths.DotnetHost,
             [apiDll, "--urls", address.ToString().TrimEnd('/')],
@@ -63,6 +78,10 @@ internal sealed class ApiServer : IAsyncDisposable
     /// <summary>The API process's peak resident set size so far (VmHWM).</summary>
     public long PeakResidentBytes() =>
         process.PeakResidentBytes() ?? throw new InvalidOperationException("The API process has exited: " + process.OutputTail);
+
+    /// <summary>The API process's resident set size now (VmRSS).</summary>
+    public long ResidentBytes() =>
+        ProcessMemory.ResidentBytes(process.Id) ?? throw new InvalidOperationException("The API process has exited: " + process.OutputTail);
 
     public async ValueTask DisposeAsync()
     {

@@ -8,6 +8,9 @@ internal static class ProcessMemory
     /// <summary>Peak resident set size (VmHWM) in bytes; null once the process is gone.</summary>
     public static long? PeakResidentBytes(int processId) => ReadKilobytes(processId, "VmHWM:") * 1024;
 
+    /// <summary>Resident set size now (VmRSS) in bytes; null once the process is gone.</summary>
+    public static long? ResidentBytes(int processId) => ReadKilobytes(processId, "VmRSS:") * 1024;
+
     private static long? ReadKilobytes(int processId, string key)
     {
         try

@@ -83,7 +83,8 @@ internal static class ResultsPreamble
 
     private static string Percent(double share) => (share * 100).ToString("F0", CultureInfo.InvariantCulture) + " %";
 
-    private static string Git(string repository)
+    /// <summary>The commit the run measured, and whether the working tree had changes.</summary>
+    public static string Git(string repository)
     {
         try
         {

@@ -1,5 +1,6 @@
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
+using ImageFinder.Api.Security;
 using ImageFinder.Duplicates;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,7 +11,7 @@ public static class DuplicatesApi
 {
     public static IEndpointRouteBuilder MapDuplicatesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/duplicates").WithTags("Duplicates");
+        var group = routes.MapGroup("/duplicates").WithTags("Duplicates").RequireApiKeyForReads();
 
         group.MapGet("/", GetAsync)
             .WithName("Duplicates")

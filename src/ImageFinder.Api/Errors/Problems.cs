@@ -49,4 +49,41 @@ public static class Problems
         title: $"Invalid '{name}'",
         detail: detail,
         statusCode: StatusCodes.Status400BadRequest);
+
+    public static ProblemHttpResult BadUpload(string detail) => TypedResults.Problem(
+        title: "Unreadable upload",
+        detail: detail,
+        statusCode: StatusCodes.Status400BadRequest);
+
+    public static ProblemHttpResult ImageNotFound(long id) => TypedResults.Problem(
+        title: "No such image",
+        detail: $"The collection has no image with id {id}.",
+        statusCode: StatusCodes.Status404NotFound);
+
+    public static ProblemHttpResult FileGone(long id) => TypedResults.Problem(
+        title: "Image file missing",
+        detail: $"Image {id} is in the collection but its file can no longer be read; re-run the ingest job to sync the collection.",
+        statusCode: StatusCodes.Status404NotFound);
+
+    public static ProblemHttpResult WritesDisabled() => TypedResults.Problem(
+        title: "Writes disabled",
+        detail: "This endpoint needs an API key, and none is configured (ImageFinder:ApiKey), so it is disabled.",
+        statusCode: StatusCodes.Status403Forbidden);
+
+    public static ProblemHttpResult Unauthorized(string detail) => TypedResults.Problem(
+        title: "API key required",
+        detail: detail,
+        statusCode: StatusCodes.Status401Unauthorized);
+
+    /// <summary>The URL itself is refused (malformed, not http/https, or an internal address).</summary>
+    public static ProblemHttpResult UrlRefused(string detail) => TypedResults.Problem(
+        title: "URL refused",
+        detail: detail,
+        statusCode: StatusCodes.Status400BadRequest);
+
+    /// <summary>The URL was tried and gave no usable image (HTTP error, timeout, too large, not an image).</summary>
+    public static ProblemHttpResult UrlFailed(string detail) => TypedResults.Problem(
+        title: "URL gave no image",
+        detail: detail,
+        statusCode: StatusCodes.Status422UnprocessableEntity);
 }

@@ -1,5 +1,9 @@
+using ImageFinder.Api.Search;
+using ImageFinder.Api.Security;
 using ImageFinder.Configuration;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace ImageFinder.Api.Hosting;
@@ -9,7 +13,7 @@ public static class ImageFinderHostingExtensions
     /// <summary>Multipart framing allowed on top of the image itself.</summary>
     public const long MultipartOverheadBytes = 64 * 1024;
 
-    /// <summary>Options (validated at start-up), request limits, and the background-loaded search engine.</summary>
+    /// <summary>Options (validated at start-up), request limits and timeouts, rate limiting, and the background-loaded search engine.</summary>
     public static WebApplicationBuilder AddImageFinder(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<ImageFinderOptions>()
@@ -17,6 +21,29 @@ public static class ImageFinderHostingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ImageFinderOptions>, ImageFinderOptionsValidator>();
+        builder.Services.AddOptions<ApiOptions>()
+            .Bind(builder.Configuration.GetSection(ImageFinderOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ImageFinderOptions>>((kestrel, imageFinder) =>
+        {
+            // The largest body any endpoint accepts; /search/url narrows it further, uploads set it exactly.
+            kestrel.Limits.MaxRequestBodySize = imageFinder.Value.MaxUploadBytes + MultipartOverheadBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            kestrel.AddServerHeader = false;
+        });
+        builder.Services.AddRequestTimeouts();
+        builder.Services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<ApiOptions>>((timeouts, api) =>
+            timeouts.DefaultPolicy = new RequestTimeoutPolicy
+            {
+                Timeout = TimeSpan.FromSeconds(api.Value.RequestTimeoutSeconds),
+                TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+            });
+        builder.Services.AddImageFinderRateLimiting();
+        builder.Services.AddSingleton<UrlImageFetcher>();
 
         builder.Services.AddOptions<FormOptions>().Configure<IOptions<ImageFinderOptions>>((form, imageFinder) =>
         {
@@ -37,5 +64,15 @@ public static class ImageFinderHostingExtensions
             }
         });
         return builder;
+    }
+
+    /// <summary>The request pipeline in front of the endpoints: errors as ProblemDetails, rate limits, timeouts.</summary>
+    public static WebApplication UseImageFinderProtection(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRateLimiter();
+        app.UseRequestTimeouts();
+        return app;
     }
 }

@@ -1,36 +1,54 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace ImageFinder.Api.OpenApi;
 
-/// <summary>Adds a realistic example to every documented response, keyed by endpoint name and status code.</summary>
+/// <summary>
+/// Adds a realistic example to every documented response: a specific one keyed by endpoint name and status
+/// code where there is one, otherwise (for errors) a ProblemDetails example of that status.
+/// </summary>
 public sealed class ExamplesOperationFilter : IOperationFilter
 {
+    private const string SearchAnswer = """
+        {"model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)", "metric": "l2", "match": true,
+         "results": [
+           {"index": 17, "distance": 0.0, "source": "/data/images/cats/tabby-01.jpg", "label": "cats"},
+           {"index": 4, "distance": 11.42, "source": "/data/images/cats/tabby-07.jpg", "label": "cats"},
+           {"index": 230, "distance": 14.9, "source": "/data/images/dogs/beagle-03.jpg", "label": "dogs"}]}
+        """;
+
+    private const string Image = """
+        {"id": 17, "source": "/data/images/cats/tabby-01.jpg", "label": "cats",
+         "sha256": "9f2c4e0b7d1a8c3e5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a", "sizeBytes": 184220,
+         "width": 1024, "height": 768, "modified": "2026-11-02T09:14:03+00:00", "added": "2026-11-20T17:40:11.52+00:00",
+         "fileUrl": "/images/17/file"}
+        """;
+
     private static readonly Dictionary<(string Endpoint, string Status), string> Examples = new()
     {
-        [("Search", "200")] = """
-            {"model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)",
-             "results": [
-               {"index": 17, "distance": 0.0, "source": "/data/images/cats/tabby-01.jpg"},
-               {"index": 4, "distance": 11.42, "source": "/data/images/cats/tabby-07.jpg"},
-               {"index": 230, "distance": 14.9, "source": "/data/images/dogs/beagle-03.jpg"}]}
-            """,
+        [("Search", "200")] = SearchAnswer,
+        [("SearchUrl", "200")] = SearchAnswer,
+        [("SimilarImages", "200")] = SearchAnswer,
         [("Search", "400")] = """
             {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Not a supported image", "status": 400,
-             "detail": "Not an image format ImageFinder can read: VipsForeignLoad: buffer is not in a known format", "reason": "UnsupportedFormat"}
+             "detail": "Not an image format ImageFinder can read: VipsForeignLoad: buffer is not in a known format", "reason": "UnsupportedFormat",
+             "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
             """,
         [("Search", "413")] = """
             {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.14", "title": "Upload too large", "status": 413,
-             "detail": "The upload is larger than the 20971520-byte limit (ImageFinder:MaxUploadBytes)."}
+             "detail": "The upload is larger than the 20971520-byte limit (ImageFinder:MaxUploadBytes).",
+             "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
             """,
         [("Search", "415")] = """
             {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.16", "title": "Unsupported upload", "status": 415,
-             "detail": "The form has no part named 'file' holding the image."}
+             "detail": "The form has no part named 'file' holding the image.",
+             "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
             """,
-        [("Search", "503")] = """
-            {"type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "Not ready", "status": 503,
-             "detail": "The model and database are still loading; retry in a moment."}
+        [("SearchUrl", "422")] = """
+            {"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "URL gave no image", "status": 422,
+             "detail": "https://example.com/cat.jpg: HTTP 404 Not Found", "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
             """,
         [("Duplicates", "200")] = """
             {"model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)", "metric": "l2", "maxDistance": 9.1, "defaultThreshold": true, "images": 9144,
@@ -53,6 +71,22 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         [("Health", "503")] = """
             {"status": "loading", "model": null, "modelDescription": null, "dimension": null, "images": null, "error": null}
             """,
+        [("GetImage", "200")] = Image,
+        [("ListImages", "200")] = $$"""{"total": 9144, "offset": 0, "limit": 1, "items": [{{Image}}]}""",
+        [("AddImage", "201")] = $$"""{"id": 9145, "created": true, "image": {{Image}}}""",
+        [("AddImage", "200")] = $$"""{"id": 17, "created": false, "image": {{Image}}}""",
+        [("Stats", "200")] = """
+            {"count": 9144, "model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)", "dimension": 2048, "metric": "l2",
+             "databaseBytes": 78643200, "searchMode": "Auto", "activeSearch": "Exact", "exactSearchMaxVectors": 20000, "writesEnabled": true}
+            """,
+        [("Map", "200")] = """
+            {"method": "pca", "dimensions": 2, "version": 311, "total": 3, "sampled": false, "explainedVariance": [0.213, 0.087],
+             "points": [{"id": 17, "label": "cats", "x": -12.7, "y": 3.1}, {"id": 4, "label": "cats", "x": -11.9, "y": 4.4},
+                        {"id": 230, "label": "dogs", "x": 20.3, "y": -6.8}]}
+            """,
+        [("Map", "202")] = """
+            {"status": "computing", "method": "tsne", "dimensions": 2, "detail": "The tsne map is being computed; ask again in 2 s."}
+            """,
     };
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
@@ -67,15 +101,38 @@ public sealed class ExamplesOperationFilter : IOperationFilter
 
         foreach (var (status, response) in operation.Responses)
         {
-            if (!Examples.TryGetValue((endpoint, status), out var json) || response.Content is null)
+            if (response.Content is null)
             {
                 continue;
             }
 
-            foreach (var media in response.Content.Values)
+            var json = Examples.GetValueOrDefault((endpoint, status)) ?? ProblemExample(status);
+            foreach (var (mediaType, media) in response.Content)
             {
-                media.Example = JsonNode.Parse(json);
+                if (json is not null && mediaType.Contains("json", StringComparison.Ordinal))
+                {
+                    media.Example = JsonNode.Parse(json);
+                }
             }
         }
+    }
+
+    /// <summary>A ProblemDetails example for an error status; null for success statuses.</summary>
+    private static string? ProblemExample(string status)
+    {
+        if (!int.TryParse(status, out var code) || code < 400)
+        {
+            return null;
+        }
+
+        var title = ReasonPhrases.GetReasonPhrase(code);
+        return new JsonObject
+        {
+            ["type"] = "https://tools.ietf.org/html/rfc9110",
+            ["title"] = title,
+            ["status"] = code,
+            ["detail"] = $"What went wrong and what to change ({title}).",
+            ["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+        }.ToJsonString();
     }
 }

@@ -1,3 +1,4 @@
+using ImageFinder.Api.Security;
 using Microsoft.OpenApi;
 
 namespace ImageFinder.Api.OpenApi;
@@ -13,7 +14,7 @@ public static class OpenApiExtensions
             {
                 Title = "ImageFinder",
                 Version = "v1",
-                Description = "Reverse image search: upload an image, get the most similar images of the collection (CNN embeddings, exact L2 KNN in SQLite + sqlite-vec).",
+                Description = "Reverse image search: upload an image (or give its URL), get the most similar images of the collection (CNN embeddings, KNN in SQLite + sqlite-vec). Endpoints that change the collection need the X-Api-Key header.",
             });
             var xml = Path.Combine(AppContext.BaseDirectory, "ImageFinder.Api.xml");
             if (File.Exists(xml))
@@ -21,7 +22,15 @@ public static class OpenApiExtensions
                 swagger.IncludeXmlComments(xml);
             }
 
+            swagger.AddSecurityDefinition(ApiKeyOperationFilter.SchemeName, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = ApiKeyRequirement.HeaderName,
+                Description = "The key configured as ImageFinder:ApiKey; needed by the endpoints that change the collection.",
+            });
             swagger.OperationFilter<ExamplesOperationFilter>();
+            swagger.OperationFilter<ApiKeyOperationFilter>();
         });
         return services;
     }

@@ -1,29 +1,35 @@
-using System.Globalization;
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
+using ImageFinder.Api.Security;
+using ImageFinder.Api.Uploads;
 using ImageFinder.Configuration;
 using ImageFinder.Imaging;
 using ImageFinder.Inference;
-using Microsoft.AspNetCore.Http.Features;
+using ImageFinder.Search;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace ImageFinder.Api.Search;
 
-/// <summary><c>POST /search</c>: upload an image, get the nearest images in the collection.</summary>
+/// <summary><c>POST /search</c> and <c>POST /search/url</c>: an image (uploaded or by URL) in, the nearest images of the collection out.</summary>
 public static class SearchApi
 {
+    /// <summary>Largest JSON body of <c>POST /search/url</c>.</summary>
+    private const long UrlRequestLimitBytes = 16 * 1024;
+
     public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/search").WithTags("Search");
+        var group = routes.MapGroup("/search").WithTags("Search").RequireApiKeyForReads();
 
-        group.MapPost("/", SearchAsync)
+        group.MapPost("/", SearchUploadAsync)
             .WithName("Search")
             .WithSummary("Find the images most similar to an uploaded image")
             .WithDescription(
                 "Send the image as multipart/form-data in the part 'file'. The image is embedded by the CNN and the k nearest " +
-                "stored images are returned by L2 distance, nearest first. 'k' (default 3, at most MaxK) may be a form field or a query parameter.")
+                "stored images are returned with their distances (the collection's metric, L2 by default), nearest first. " +
+                "'k' (default 3, at most MaxK) and 'maxDistance' (drop results farther than it; 'match' is false when none is left) " +
+                "may be form fields or query parameters.")
             .Accepts<SearchUpload>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -31,78 +37,88 @@ public static class SearchApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DisableAntiforgery();
 
+        group.MapPost("/url", SearchUrlAsync)
+            .WithName("SearchUrl")
+            .WithSummary("Find the images most similar to the image at a URL")
+            .WithDescription(
+                "The URL is fetched with the download job's safe client (size limit while streaming, redirects checked, a time limit). " +
+                "Loopback, private and link-local addresses are refused unless ImageFinder:AllowPrivateUrls is on. " +
+                "400: the URL is malformed or not http/https; 422: it was tried but gave no usable image.")
+            .Accepts<SearchUrlRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithMetadata(new RequestSizeLimitAttribute(UrlRequestLimitBytes));
+
         return routes;
     }
 
-    private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(
+    /// <summary>Checks <c>k</c> and <c>maxDistance</c>; the k to use, or the problem.</summary>
+    internal static (int K, ProblemHttpResult? Problem) CheckParameters(int? k, float? maxDistance, ImageFinderOptions settings)
+    {
+        var count = k ?? settings.DefaultK;
+        if (count < 1 || count > settings.MaxK)
+        {
+            return (0, Problems.BadParameter("k", $"'k' must be from 1 to {settings.MaxK}; it was {count}."));
+        }
+
+        if (maxDistance is { } limit && (!float.IsFinite(limit) || limit < 0))
+        {
+            return (0, Problems.BadParameter("maxDistance", $"'maxDistance' must be a number of 0 or more; it was {limit}."));
+        }
+
+        return (count, null);
+    }
+
+    private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchUploadAsync(
         HttpRequest request,
         [FromQuery(Name = "k")] int? k,
+        [FromQuery(Name = "maxDistance")] float? maxDistance,
         SearchEngine engine,
         IOptions<ImageFinderOptions> options,
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var bodyLimit = settings.MaxUploadBytes + ImageFinderHostingExtensions.MultipartOverheadBytes;
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        var (upload, problem) = await UploadForm.ReadAsync(request, settings, cancellationToken);
+        if (upload is null)
         {
-            // Enforced by the server while the body streams in, not after it has been buffered.
-            sizeFeature.MaxRequestBodySize = bodyLimit;
+            return problem!;
         }
 
-        if (request.ContentLength > bodyLimit)
+        if (!upload.TryGetInt("k", out var formK))
         {
-            return Problems.TooLarge(settings.MaxUploadBytes);
+            return Problems.BadParameter("k", $"'k' must be an integer from 1 to {settings.MaxK}.");
         }
 
-        if (!request.HasFormContentType)
+        if (!upload.TryGetFloat("maxDistance", out var formMaxDistance))
         {
-            return Problems.UnsupportedMedia("Send the image as multipart/form-data with a part named 'file'.");
+            return Problems.BadParameter("maxDistance", "'maxDistance' must be a number of 0 or more.");
         }
 
-        IFormCollection form;
-        try
+        maxDistance ??= formMaxDistance;
+        var (count, invalid) = CheckParameters(k ?? formK, maxDistance, settings);
+        if (invalid is not null)
         {
-            form = await request.ReadFormAsync(cancellationToken);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return Problems.TooLarge(settings.MaxUploadBytes);
-        }
-        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
-        {
-            return Problems.TooLarge(settings.MaxUploadBytes);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
-        {
-            return Problems.BadParameter("file", "The multipart body could not be read: " + e.Message);
+            return invalid;
         }
 
-        var file = form.Files.GetFile("file");
-        if (file is null)
-        {
-            return Problems.UnsupportedMedia("The form has no part named 'file' holding the image.");
-        }
+        return engine.Search is { } search
+            ? await SearchAsync(search, upload.Bytes, count, maxDistance, request.HttpContext.Response, cancellationToken)
+            : Problems.NotReady(engine.Error);
+    }
 
-        if (file.Length > settings.MaxUploadBytes)
+    private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchUrlAsync(
+        SearchUrlRequest body,
+        HttpResponse response,
+        SearchEngine engine,
+        UrlImageFetcher fetcher,
+        IOptions<ImageFinderOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var (count, invalid) = CheckParameters(body.K, body.MaxDistance, options.Value);
+        if (invalid is not null)
         {
-            return Problems.TooLarge(settings.MaxUploadBytes);
-        }
-
-        var requestedK = k;
-        if (requestedK is null && form.TryGetValue("k", out var formK) && !string.IsNullOrWhiteSpace(formK))
-        {
-            if (!int.TryParse(formK, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
-            {
-                return Problems.BadParameter("k", $"'k' must be an integer from 1 to {settings.MaxK}.");
-            }
-
-            requestedK = parsed;
-        }
-
-        var count = requestedK ?? settings.DefaultK;
-        if (count < 1 || count > settings.MaxK)
-        {
-            return Problems.BadParameter("k", $"'k' must be from 1 to {settings.MaxK}; it was {count}.");
+            return invalid;
         }
 
         if (engine.Search is not { } search)
@@ -110,16 +126,22 @@ public static class SearchApi
             return Problems.NotReady(engine.Error);
         }
 
-        var bytes = new byte[file.Length];
-        await using (var stream = file.OpenReadStream())
+        var (bytes, failure, refused) = await fetcher.FetchAsync(body.Url, cancellationToken);
+        if (bytes is null)
         {
-            await stream.ReadExactlyAsync(bytes, cancellationToken);
+            return refused ? Problems.UrlRefused(failure!) : Problems.UrlFailed(failure!);
         }
 
+        return await SearchAsync(search, bytes, count, body.MaxDistance, response, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(
+        ImageSearch search, byte[] image, int k, float? maxDistance, HttpResponse response, CancellationToken cancellationToken)
+    {
         try
         {
-            var hits = await search.SearchAsync(bytes, count, cancellationToken);
-            return TypedResults.Ok(new SearchResponse(search.Model.Name, hits.Select(h => new SearchResult(h.Id, h.Distance, h.Source)).ToList()));
+            var hits = await search.SearchAsync(image, k, cancellationToken);
+            return TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, hits, maxDistance));
         }
         catch (ImageDecodeException e)
         {
@@ -127,7 +149,7 @@ public static class SearchApi
         }
         catch (InferenceBusyException e)
         {
-            return Problems.Busy(request.HttpContext.Response, e);
+            return Problems.Busy(response, e);
         }
     }
 }

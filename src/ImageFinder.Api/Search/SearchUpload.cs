@@ -8,4 +8,7 @@ public sealed class SearchUpload
 
     /// <summary>How many results (1..MaxK, default 3); may also be given as the query parameter <c>k</c>.</summary>
     public int? K { get; init; }
+
+    /// <summary>Drop results farther than this; may also be given as the query parameter <c>maxDistance</c>.</summary>
+    public float? MaxDistance { get; init; }
 }

@@ -31,7 +31,7 @@ internal static class IngestRun
 
         foreach (var failure in summary.Failures)
         {
-            await error.WriteLineAsync($"failed: {failure.Path}: {failure.Reason}");
+            await error.WriteLineAsync($"failed: {Printable.Text(failure.Path)}: {Printable.Text(failure.Reason)}");
         }
 
         foreach (var source in removed)

@@ -10,7 +10,7 @@ internal static class IngestProgressView
         p => (p.Done, p.Total),
         (p, _) => $"+{p.Added} ~{p.Updated} ={p.Unchanged} !{p.Failed}",
         (p, _) => $"{p.Done}/{p.Total} ({p.Added} added, {p.Updated} updated, {p.Unchanged} unchanged, {p.Failed} failed)",
-        p => p.NewFailure is { } failure ? $"{failure.Path}: {failure.Reason}" : null);
+        p => p.NewFailure is { } failure ? $"{Printable.Text(failure.Path)}: {Printable.Text(failure.Reason)}" : null);
 
     public static Task<IngestSummary> RunAsync(TextWriter output, Func<IProgress<IngestProgress>, Task<IngestSummary>> job) =>
         ProgressView.RunAsync(output, Format, job);

@@ -25,7 +25,7 @@ public sealed class ImageFinderOptions
     [Range(1, 256)]
     public int MaxBatchSize { get; set; } = 8;
 
-    /// <summary>Most preprocessed images waiting for inference.</summary>
+    /// <summary>Most preprocessed images waiting for inference; requests waiting for a decode slot count too. Beyond it: busy (503).</summary>
     [Range(1, 100_000)]
     public int InferenceQueueCapacity { get; set; } = 64;
 

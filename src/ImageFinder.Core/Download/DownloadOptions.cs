@@ -48,6 +48,13 @@ public sealed record DownloadOptions
     /// <summary>The User-Agent header sent with every request (some image hosts refuse requests without one).</summary>
     public string UserAgent { get; init; } = "ImageFinder/1.0 (image downloader)";
 
+    /// <summary>
+    /// Refuse to connect to loopback, private and link-local addresses, checked on the addresses the host name
+    /// resolves to at connect time (so DNS cannot point a public-looking name inside). For URLs that strangers
+    /// send; a CSV job's author may fetch from their own network.
+    /// </summary>
+    public bool BlockInternalAddresses { get; init; }
+
     /// <summary>The first invalid setting, described; null when every setting is usable.</summary>
     public string? Validate()
     {

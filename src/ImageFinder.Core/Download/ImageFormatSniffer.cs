@@ -57,6 +57,19 @@ public static class ImageFormatSniffer
         _ => null,
     };
 
+    /// <summary>The Content-Type of an extension <see cref="FromMagic"/> returns; <c>application/octet-stream</c> for null or any other.</summary>
+    public static string ToContentType(string? extension) => extension switch
+    {
+        ".jpg" => "image/jpeg",
+        ".png" => "image/png",
+        ".gif" => "image/gif",
+        ".webp" => "image/webp",
+        ".tif" => "image/tiff",
+        ".heic" => "image/heic",
+        ".avif" => "image/avif",
+        _ => "application/octet-stream",
+    };
+
     /// <summary>ISO base media files: the major brand, else a compatible brand, says AVIF or HEIF.</summary>
     private static string? FromFileTypeBox(ReadOnlySpan<byte> head)
     {

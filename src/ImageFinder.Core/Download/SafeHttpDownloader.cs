@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Sockets;
 using ImageFinder.Imaging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -81,6 +82,10 @@ public sealed class SafeHttpDownloader : IDisposable
         {
             return DownloadResult.Failed(e.Message, attempt.Count);
         }
+        catch (HttpRequestException e) when (e.InnerException is DownloadRejectedException rejected)
+        {
+            return DownloadResult.Failed(rejected.Message, attempt.Count);
+        }
         catch (HttpRequestException e)
         {
             return DownloadResult.Failed("request failed: " + (e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message), attempt.Count);
@@ -113,10 +118,39 @@ public sealed class SafeHttpDownloader : IDisposable
         ConnectTimeout = options.RequestTimeout,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+        ConnectCallback = options.BlockInternalAddresses ? ConnectToPublicAddressAsync : null,
     }, disposeHandler: true)
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
+
+    /// <summary>Resolves the host and connects only to a public address; an internal one is refused, not tried.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "The returned NetworkStream owns the socket; it is disposed on failure.")]
+    private static async ValueTask<Stream> ConnectToPublicAddressAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        var allowed = addresses.Where(address => !UrlPolicy.IsInternal(address)).ToArray();
+        if (allowed.Length == 0)
+        {
+            throw new DownloadRejectedException($"{host} is a loopback, private or link-local address; such URLs are not fetched");
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.NoDelay = true;
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     private static bool IsTransient(HttpStatusCode status) =>
         (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
@@ -127,7 +161,7 @@ public sealed class SafeHttpDownloader : IDisposable
     private void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder)
     {
         var transient = new PredicateBuilder<HttpResponseMessage>()
-            .Handle<HttpRequestException>()
+            .Handle<HttpRequestException>(e => e.InnerException is not DownloadRejectedException)
             .Handle<IOException>()
             .Handle<TimeoutRejectedException>()
             .HandleResult(response => IsTransient(response.StatusCode));

@@ -70,11 +70,12 @@ public static class UrlPolicy
             return true;
         }
 
-        if (!IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address))
-        {
-            return false;
-        }
+        return IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) && IsInternal(address);
+    }
 
+    /// <summary>Loopback, private (RFC 1918, unique local), link-local, carrier-grade NAT or unspecified.</summary>
+    public static bool IsInternal(IPAddress address)
+    {
         if (address.IsIPv4MappedToIPv6)
         {
             address = address.MapToIPv4();
@@ -91,6 +92,7 @@ public static class UrlPolicy
         }
 
         var b = address.GetAddressBytes();
-        return b[0] == 10 || (b[0] == 172 && b[1] >= 16 && b[1] <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) || b[0] == 0;
+        return b[0] == 10 || (b[0] == 172 && b[1] >= 16 && b[1] <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) || b[0] == 0
+            || (b[0] == 100 && b[1] >= 64 && b[1] <= 127);
     }
 }

@@ -12,6 +12,9 @@ namespace ImageFinder.Imaging;
 /// </summary>
 public sealed class ImagePreprocessor
 {
+    /// <summary>Longest side over shortest side above which the centre square is cut out before resizing.</summary>
+    internal const int MaxDirectAspectRatio = 16;
+
     private readonly PreprocessingSpec spec;
     private readonly long maxPixels;
     private readonly float[] lookup;
@@ -62,7 +65,9 @@ public sealed class ImagePreprocessor
             var length = (nuint)encoded.Length;
             var size = ImageHeader.Read(bytes, length, maxPixels);
 
-            using var thumbnail = VipsNative.ThumbnailBuffer(bytes, length, spec.ResizeShorterSide);
+            using var thumbnail = IsExtreme(size)
+                ? CentreSquareThumbnail(bytes, length, size)
+                : VipsNative.ThumbnailBuffer(bytes, length, spec.ResizeShorterSide);
             if (thumbnail.IsInvalid)
             {
                 throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image data could not be decoded: " + VipsNative.TakeError());
@@ -76,6 +81,31 @@ public sealed class ImagePreprocessor
 
     /// <summary>Reads just the header: format and declared size, checked against the pixel limit before any decoding.</summary>
     public ImageSize ReadHeader(ReadOnlySpan<byte> encoded) => ImageHeader.Read(encoded, maxPixels);
+
+    /// <summary>
+    /// True when resizing the whole image before cropping would be costly: libvips computes full-width lines of
+    /// the resized image, so a 4000x1 strip scaled to a shorter side of 256 would be a billion-pixel line cache
+    /// for a 4000-pixel file. Up to this ratio that intermediate stays small and shrink-on-load is kept.
+    /// </summary>
+    private static bool IsExtreme(ImageSize size) =>
+        Math.Max(size.Width, size.Height) > MaxDirectAspectRatio * (long)Math.Min(size.Width, size.Height);
+
+    /// <summary>
+    /// The same result as resize-then-centre-crop, in the cheap order: the centre square of the original (its
+    /// shorter side squared) is cut out first, then resized. Only the crop is ever resized.
+    /// </summary>
+    private unsafe VipsImageHandle CentreSquareThumbnail(byte* bytes, nuint length, ImageSize size)
+    {
+        using var image = VipsNative.NewFromBufferSequential(bytes, length);
+        if (image.IsInvalid)
+        {
+            return image;
+        }
+
+        var side = Math.Min(size.Width, size.Height);
+        using var square = VipsNative.ExtractArea(image, (size.Width - side) / 2, (size.Height - side) / 2, side, side);
+        return square.IsInvalid ? new VipsImageHandle(IntPtr.Zero) : VipsNative.ThumbnailImage(square, spec.ResizeShorterSide);
+    }
 
     private static VipsImageHandle ToSrgb8(VipsImageHandle image)
     {

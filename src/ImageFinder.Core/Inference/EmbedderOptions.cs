@@ -15,8 +15,15 @@ public sealed record EmbedderOptions
     /// <summary>Most images in one ONNX Runtime run.</summary>
     public int MaxBatchSize { get; init; } = 8;
 
-    /// <summary>Most preprocessed images waiting for inference.</summary>
+    /// <summary>Most preprocessed images waiting for inference; <see cref="OnnxImageEmbedder.EmbedAsync"/> callers waiting for a decode slot count too.</summary>
     public int QueueCapacity { get; init; } = 64;
+
+    /// <summary>
+    /// Most images decoded at once by <see cref="OnnxImageEmbedder.EmbedAsync"/>; default: one per core. Decoding is
+    /// CPU-bound, so more would not be faster, and one decode can briefly take hundreds of MB (a progressive
+    /// JPEG near the pixel limit keeps all its coefficients), so this bounds the memory of concurrent requests.
+    /// </summary>
+    public int DecodeConcurrency { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Largest width × height accepted, checked from the header before decoding.</summary>
     public long MaxImagePixels { get; init; } = 100_000_000;

@@ -12,14 +12,23 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
 {
     private readonly OnnxSession session;
     private readonly InferenceQueue queue;
+    private readonly SemaphoreSlim decodeSlots;
+    private readonly int admissionLimit;
+    private int admitted;
+    private int decoding;
+    private int peakDecoding;
 
     private OnnxImageEmbedder(OnnxSession session, ModelCard card, EmbedderOptions options)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.DecodeConcurrency, 1);
         this.session = session;
         Card = card;
         Model = new EmbeddingModel(card.Name, card.Description, card.Dimension, session.ModelPath);
         Preprocessor = new ImagePreprocessor(card.Preprocessing, options.MaxImagePixels);
         queue = new InferenceQueue(session, card, options.MaxBatchSize, options.QueueCapacity);
+        decodeSlots = new SemaphoreSlim(options.DecodeConcurrency, options.DecodeConcurrency);
+        // Requests inside EmbedAsync (waiting for a decode slot, decoding, or queued for inference) are bounded too.
+        admissionLimit = options.QueueCapacity + options.DecodeConcurrency;
     }
 
     public EmbeddingModel Model { get; }
@@ -29,6 +38,9 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     public ImagePreprocessor Preprocessor { get; }
 
     public InferenceQueue Queue => queue;
+
+    /// <summary>The most images <see cref="EmbedAsync"/> has decoded at the same moment so far.</summary>
+    public int PeakConcurrentDecodes => Volatile.Read(ref peakDecoding);
 
     /// <summary>Loads the model and its card, and checks they fit together.</summary>
     public static OnnxImageEmbedder Load(EmbedderOptions options)
@@ -47,18 +59,36 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     }
 
     /// <inheritdoc/>
-    /// <exception cref="InferenceBusyException">The inference queue is full; checked before decoding, so shed requests cost little.</exception>
+    /// <exception cref="InferenceBusyException">
+    /// The inference queue is full, or as many requests as it holds are already waiting; checked before decoding, so
+    /// shed requests cost little.
+    /// </exception>
     public async Task<ImageEmbedding> EmbedAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default)
     {
-        if (queue.IsFull)
+        if (Interlocked.Increment(ref admitted) > admissionLimit || queue.IsFull)
         {
+            Interlocked.Decrement(ref admitted);
             throw new InferenceBusyException(queue.Capacity);
         }
 
-        var tensor = RentTensor();
+        float[]? tensor = null;
         try
         {
-            var size = Preprocessor.Prepare(encoded.Span, tensor.AsSpan(0, Preprocessor.Spec.TensorLength));
+            ImageSize size;
+            await decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var now = Interlocked.Increment(ref decoding);
+                InterlockedMax(ref peakDecoding, now);
+                tensor = RentTensor();
+                size = Preprocessor.Prepare(encoded.Span, tensor.AsSpan(0, Preprocessor.Spec.TensorLength));
+            }
+            finally
+            {
+                Interlocked.Decrement(ref decoding);
+                decodeSlots.Release();
+            }
+
             if (!queue.TryEnqueue(tensor, cancellationToken, out var embedding))
             {
                 throw new InferenceBusyException(queue.Capacity);
@@ -70,7 +100,11 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(tensor);
+            Interlocked.Decrement(ref admitted);
+            if (tensor is not null)
+            {
+                ArrayPool<float>.Shared.Return(tensor);
+            }
         }
     }
 
@@ -84,5 +118,21 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     {
         queue.Dispose();
         session.Dispose();
+        decodeSlots.Dispose();
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
     }
 }

@@ -154,6 +154,13 @@ public sealed class IngestJob
                 continue;
             }
 
+            if (file.SizeBytes == 0)
+            {
+                // Not opened: an empty file holds no image, and a named pipe, socket or device (size 0 too) would block the read forever.
+                tally.Failed(file.Path, "the file is empty (or not a regular file)");
+                continue;
+            }
+
             byte[] bytes;
             try
             {

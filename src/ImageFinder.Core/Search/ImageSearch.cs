@@ -51,6 +51,22 @@ public sealed class ImageSearch : IDisposable
         return await Knn.SearchAsync(embedding.Vector, k, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// "More like this": the <paramref name="k"/> stored images nearest to stored image <paramref name="id"/>,
+    /// itself left out; null when there is no such image.
+    /// </summary>
+    public async Task<IReadOnlyList<SearchHit>?> SimilarAsync(long id, int k, CancellationToken cancellationToken = default)
+    {
+        var vector = new float[Store.Collection.Dimension];
+        if (!Store.ReadVectors([id], vector)[0])
+        {
+            return null;
+        }
+
+        var hits = await Knn.SearchAsync(vector, k + 1, cancellationToken).ConfigureAwait(false);
+        return hits.Where(hit => hit.Id != id).Take(k).ToList();
+    }
+
     public void Dispose()
     {
         Knn.Dispose();

@@ -50,6 +50,10 @@ public sealed class VectorSearch : IDisposable
         return quantized.Search(query, k, options.RerankCandidates, options.CoarseCandidates);
     }
 
+    /// <summary>The mode a query on a collection of <paramref name="count"/> images uses.</summary>
+    public KnnMode ModeFor(long count) =>
+        options.Mode != KnnMode.Auto ? options.Mode : count > options.ExactMaxVectors ? KnnMode.Quantized : KnnMode.Exact;
+
     public void Dispose() => index?.Dispose();
 
     private async Task<KnnMode> ModeForAsync(CancellationToken cancellationToken)
@@ -70,7 +74,7 @@ public sealed class VectorSearch : IDisposable
             count = await store.CountAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return count > options.ExactMaxVectors ? KnnMode.Quantized : KnnMode.Exact;
+        return ModeFor(count);
     }
 
     private QuantizedIndex EnsureIndex()

@@ -110,23 +110,27 @@ public sealed class VectorStore : IDisposable
 
     public async Task<StoredImage?> FindAsync(long id, CancellationToken cancellationToken = default)
     {
-        using var lease = RentReader();
-        await using var command = lease.Connection.CreateCommand();
-        command.CommandText = "select id, source, sha256, size_bytes, modified_ms, width, height, added_ms from images where id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new StoredImage(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetInt64(3),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                reader.GetInt32(5),
-                reader.GetInt32(6),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)))
-            : null;
+        var found = await QueryImagesAsync("where id = $id", [("$id", id)], cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
     }
+
+    /// <summary>The image whose bytes hash to <paramref name="sha256"/> (the lowest id when several do), or null.</summary>
+    public async Task<StoredImage?> FindBySha256Async(string sha256, CancellationToken cancellationToken = default)
+    {
+        var found = await QueryImagesAsync("where sha256 = $sha256 order by id limit 1", [("$sha256", sha256)], cancellationToken).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <summary>A page of the collection in id order.</summary>
+    public Task<IReadOnlyList<StoredImage>> ListAsync(int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return QueryImagesAsync("order by id limit $limit offset $offset", [("$limit", limit), ("$offset", offset)], cancellationToken);
+    }
+
+    /// <summary>Bytes on disk: the database file and its write-ahead log.</summary>
+    public long DatabaseBytes => FileLength(Path) + FileLength(Path + "-wal");
 
     /// <summary>Every stored source with its fingerprint, for the ingest job's change detection.</summary>
     public Dictionary<string, FileFingerprint> LoadFingerprints()
@@ -417,6 +421,40 @@ public sealed class VectorStore : IDisposable
     }
 
     private static byte[] ToBlob(float[] vector) => MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
+
+    private static long FileLength(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? file.Length : 0;
+    }
+
+    private async Task<IReadOnlyList<StoredImage>> QueryImagesAsync(string clause, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
+    {
+        using var lease = RentReader();
+        await using var command = lease.Connection.CreateCommand();
+        command.CommandText = "select id, source, sha256, size_bytes, modified_ms, width, height, added_ms from images " + clause;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var images = new List<StoredImage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            images.Add(new StoredImage(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetInt64(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                reader.GetInt32(5),
+                reader.GetInt32(6),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7))));
+        }
+
+        return images;
+    }
 
     private void CheckDimension(float[] vector)
     {

@@ -6,7 +6,7 @@ using ImageFinder.Tests.Support;
 namespace ImageFinder.Tests.Api;
 
 /// <summary>A generated collection ingested by the real ingest job, served by the real API host.</summary>
-public sealed class CollectionFixture : IAsyncLifetime
+public class CollectionFixture : IAsyncLifetime
 {
     public const int ImageCount = 16;
 
@@ -22,6 +22,9 @@ public sealed class CollectionFixture : IAsyncLifetime
 
     public TempFolder Temp => temp;
 
+    /// <summary>Settings on top of the defaults, for fixtures of hosts configured otherwise.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
+
     public async Task InitializeAsync()
     {
         Paths = TestImages.WriteCollection(temp.Combine("images"), ImageCount);
@@ -35,7 +38,13 @@ public sealed class CollectionFixture : IAsyncLifetime
             }
         }
 
-        Factory = new ApiFactory(Database, new Dictionary<string, string?> { ["ImageFinder:MaxUploadBytes"] = (1024 * 1024).ToString() });
+        var settings = new Dictionary<string, string?> { ["ImageFinder:MaxUploadBytes"] = (1024 * 1024).ToString() };
+        foreach (var (key, value) in ExtraSettings)
+        {
+            settings[key] = value;
+        }
+
+        Factory = new ApiFactory(Database, settings);
         Client = await Factory.CreateReadyClientAsync();
     }
 

@@ -190,6 +190,36 @@ public sealed class ImagePreprocessorTests
         Assert.Contains("101x100", error.Message);
     }
 
+    [Theory]
+    [InlineData(6000, 8)]
+    [InlineData(8, 6000)]
+    [InlineData(65536, 2)]
+    public void An_extreme_strip_gives_its_centre_square_resized(int width, int height)
+    {
+        // Red, then an 8x8 (or 2x2) green square in the very centre, then blue: the centre crop is all green.
+        var side = Math.Min(width, height);
+        var pixels = new byte[width * height * 3];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var along = width > height ? x : y;
+                var start = (Math.Max(width, height) - side) / 2;
+                var channel = along < start ? 0 : along < start + side ? 1 : 2;
+                pixels[(((y * width) + x) * 3) + channel] = 255;
+            }
+        }
+
+        var tensor = new float[Spec.TensorLength];
+        var size = preprocessor.Prepare(ImageEncoder.Encode(pixels, width, height, 3, EncodedFormat.Png), tensor);
+
+        Assert.Equal(new ImageSize(width, height), size);
+        var plane = 224 * 224;
+        AssertPlane(tensor.AsSpan(0, plane), (0f - 0.485f) / 0.229f);
+        AssertPlane(tensor.AsSpan(plane, plane), (1f - 0.456f) / 0.224f);
+        AssertPlane(tensor.AsSpan(2 * plane, plane), (0f - 0.406f) / 0.225f);
+    }
+
     private static void AssertPlane(ReadOnlySpan<float> plane, float expected)
     {
         foreach (var value in plane)

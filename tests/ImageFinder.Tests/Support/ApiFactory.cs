@@ -18,6 +18,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
             ["ImageFinder:Database"] = database,
             ["ImageFinder:ModelPath"] = TestModel.Path,
             ["ImageFinder:IntraOpThreads"] = "2",
+            // Tests send many requests from one client; the rate-limit tests turn it back on.
+            ["ImageFinder:RateLimitPerSecond"] = "0",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {

@@ -39,6 +39,12 @@ internal static unsafe partial class VipsNative
     private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, byte*, int, IntPtr, int> CopyFn =
         (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, byte*, int, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_copy");
 
+    private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, int, int, int, IntPtr, int> ExtractAreaFn =
+        (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, int, int, int, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_extract_area");
+
+    private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, byte*, int, byte*, int, IntPtr, int> ThumbnailImageFn =
+        (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, byte*, int, byte*, int, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_thumbnail_image");
+
     private static ReadOnlySpan<byte> EmptyOptions => ""u8;
     private static ReadOnlySpan<byte> InterpretationOption => "interpretation\0"u8;
     private static ReadOnlySpan<byte> HeightOption => "height\0"u8;
@@ -48,6 +54,9 @@ internal static unsafe partial class VipsNative
     // Loader options: fail on truncated or broken data instead of filling the missing part with grey.
     // (thumbnail's own "fail_on" option is not passed on to the loader; "option_string" is.)
     private static ReadOnlySpan<byte> StrictLoad => "fail_on=error\0"u8;
+
+    // The same, read top to bottom once (no whole-image buffer) for a pipeline that is evaluated once.
+    private static ReadOnlySpan<byte> StrictSequentialLoad => "access=sequential,fail_on=error\0"u8;
 
     [LibraryImport(NativeLibraries.Vips, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int vips_init(string argv0);
@@ -113,6 +122,38 @@ internal static unsafe partial class VipsNative
         {
             return new VipsImageHandle(NewFromBufferFn(buffer, length, options, IntPtr.Zero));
         }
+    }
+
+    /// <summary>Opens the image lazily for one top-to-bottom pass, failing on truncated or broken data.</summary>
+    internal static VipsImageHandle NewFromBufferSequential(byte* buffer, nuint length)
+    {
+        fixed (byte* options = StrictSequentialLoad)
+        {
+            return new VipsImageHandle(NewFromBufferFn(buffer, length, options, IntPtr.Zero));
+        }
+    }
+
+    /// <summary>The <paramref name="width"/>×<paramref name="height"/> area at (<paramref name="left"/>, <paramref name="top"/>), lazily.</summary>
+    internal static VipsImageHandle ExtractArea(VipsImageHandle image, int left, int top, int width, int height)
+    {
+        IntPtr result = IntPtr.Zero;
+        var status = ExtractAreaFn(image.DangerousGetHandle(), &result, left, top, width, height, IntPtr.Zero);
+        GC.KeepAlive(image);
+        return Checked(status, result);
+    }
+
+    /// <summary>Like <see cref="ThumbnailBuffer"/> for an image already opened (no shrink-on-load): auto-rotates, resizes to fill <paramref name="size"/>², crops the centre.</summary>
+    internal static VipsImageHandle ThumbnailImage(VipsImageHandle image, int size)
+    {
+        IntPtr result = IntPtr.Zero;
+        int status;
+        fixed (byte* height = HeightOption, crop = CropOption)
+        {
+            status = ThumbnailImageFn(image.DangerousGetHandle(), &result, size, height, size, crop, InterestingCentre, IntPtr.Zero);
+        }
+
+        GC.KeepAlive(image);
+        return Checked(status, result);
     }
 
     /// <summary>Decodes with shrink-on-load, auto-rotates by EXIF, resizes to fill <paramref name="size"/>² and crops the centre.</summary>

@@ -1,0 +1,90 @@
+using ImageFinder.Api.Errors;
+using ImageFinder.Api.Hosting;
+using ImageFinder.Api.Security;
+using ImageFinder.Mapping;
+using ImageFinder.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ImageFinder.Api.Map;
+
+/// <summary><c>GET /map</c>: every stored embedding laid out in 2D or 3D (PCA or t-SNE), for the web page's map.</summary>
+public static class MapApi
+{
+    /// <summary>Seconds a client should wait before asking again for a map that is still computing.</summary>
+    public const int RetryAfterSeconds = 2;
+
+    public static IServiceCollection AddCollectionMaps(this IServiceCollection services) => services.AddSingleton<CollectionMaps>();
+
+    public static IEndpointRouteBuilder MapMapApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/map").WithTags("Map").RequireApiKeyForReads();
+
+        group.MapGet("/", GetAsync)
+            .WithName("Map")
+            .WithSummary("Every stored embedding laid out in 2D or 3D (PCA or t-SNE)")
+            .WithDescription(
+                "method=pca (default) or tsne; dimensions=2 (default) or 3. Maps are computed in the background, one at a time, " +
+                "and cached until the collection changes. While one is computing the answer is 202 with Retry-After; ask again. " +
+                "Above 50,000 images the map holds a seeded random sample of 50,000.")
+            .Produces<MapPending>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        return routes;
+    }
+
+    private static async Task<Results<Ok<MapResponse>, JsonHttpResult<MapPending>, ProblemHttpResult>> GetAsync(
+        HttpResponse response,
+        SearchEngine engine,
+        CollectionMaps maps,
+        [FromQuery(Name = "method")] string? method,
+        [FromQuery(Name = "dimensions")] int? dimensions,
+        CancellationToken cancellationToken)
+    {
+        MapMethod mapMethod;
+        switch (method?.ToLowerInvariant())
+        {
+            case null or "" or "pca":
+                mapMethod = MapMethod.Pca;
+                break;
+            case "tsne" or "t-sne":
+                mapMethod = MapMethod.Tsne;
+                break;
+            default:
+                return Problems.BadParameter("method", $"'method' must be 'pca' or 'tsne'; it was '{method}'.");
+        }
+
+        var dims = dimensions ?? 2;
+        if (dims is not (2 or 3))
+        {
+            return Problems.BadParameter("dimensions", $"'dimensions' must be 2 or 3; it was {dims}.");
+        }
+
+        if (engine.Search is not { } search)
+        {
+            return Problems.NotReady(engine.Error);
+        }
+
+        var lookup = await maps.GetAsync(search.Store, mapMethod, dims, cancellationToken);
+        var name = mapMethod == MapMethod.Pca ? "pca" : "tsne";
+        if (lookup.Error is { } error)
+        {
+            return TypedResults.Problem(title: "Map failed", detail: $"The {name} map could not be computed: {error}", statusCode: StatusCodes.Status500InternalServerError);
+        }
+
+        if (lookup.Map is not { } map)
+        {
+            response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Json(
+                new MapPending("computing", name, dims, $"The {name} map is being computed; ask again in {RetryAfterSeconds} s."),
+                statusCode: StatusCodes.Status202Accepted);
+        }
+
+        var points = map.Points
+            .Select(p => new MapPointResponse(p.Id, ImageLabel.Of(p.Source), p.X, p.Y, dims == 3 ? p.Z : null))
+            .ToList();
+        return TypedResults.Ok(new MapResponse(name, dims, map.Version, map.Total, map.Sampled, map.ExplainedVariance, points));
+    }
+}

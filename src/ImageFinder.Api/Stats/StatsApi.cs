@@ -1,0 +1,43 @@
+using ImageFinder.Api.Errors;
+using ImageFinder.Api.Hosting;
+using ImageFinder.Api.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ImageFinder.Api.Stats;
+
+/// <summary><c>GET /stats</c>: size of the collection, its model and metric, and the search mode in use.</summary>
+public static class StatsApi
+{
+    public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGroup("/stats").WithTags("Stats").RequireApiKeyForReads()
+            .MapGet("/", GetAsync)
+            .WithName("Stats")
+            .WithSummary("Count, model, dimension, metric, database size and search mode")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return routes;
+    }
+
+    private static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetAsync(
+        SearchEngine engine, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    {
+        if (engine.Search is not { } search)
+        {
+            return Problems.NotReady(engine.Error);
+        }
+
+        var count = await search.Store.CountAsync(cancellationToken);
+        var knn = search.Knn.Options;
+        return TypedResults.Ok(new StatsResponse(
+            count,
+            search.Model.Name,
+            search.Model.Dimension,
+            search.Store.Collection.Metric,
+            search.Store.DatabaseBytes,
+            knn.Mode.ToString(),
+            search.Knn.ModeFor(count).ToString(),
+            knn.ExactMaxVectors,
+            !string.IsNullOrEmpty(api.Value.ApiKey)));
+    }
+}

@@ -1,0 +1,22 @@
+namespace ImageFinder.Api.Stats;
+
+/// <summary>The collection and how it is searched.</summary>
+/// <param name="Count">Images in the collection.</param>
+/// <param name="Model">The model that embedded them.</param>
+/// <param name="Dimension">Embedding dimension.</param>
+/// <param name="Metric">Distance of the collection: <c>l2</c>, <c>cosine</c> or <c>l1</c>.</param>
+/// <param name="DatabaseBytes">Size on disk of the database and its write-ahead log.</param>
+/// <param name="SearchMode">The configured KNN mode (Auto, Exact or Quantized).</param>
+/// <param name="ActiveSearch">How a search runs now at this size: Exact or Quantized.</param>
+/// <param name="ExactSearchMaxVectors">In Auto mode, collections up to this size are searched exactly.</param>
+/// <param name="WritesEnabled">Whether an API key is configured, so POST and DELETE /images work.</param>
+public sealed record StatsResponse(
+    long Count,
+    string Model,
+    int Dimension,
+    string Metric,
+    long DatabaseBytes,
+    string SearchMode,
+    string ActiveSearch,
+    int ExactSearchMaxVectors,
+    bool WritesEnabled);
