@@ -36,7 +36,7 @@ internal static class IngestRun
 
         foreach (var source in removed)
         {
-            await output.WriteLineAsync($"removed: {source}");
+            await output.WriteLineAsync($"removed: {Printable.Text(source)}");
         }
 
         // The job is done: a Ctrl-C arriving now must not turn its summary into an error.
