@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ImageFinder.Cli.Console;
 using ImageFinder.Configuration;
 using ImageFinder.Duplicates;
 
@@ -82,7 +83,7 @@ internal static class DuplicatesCommand
             await output.WriteLineAsync($"group {g + 1} ({report.Groups[g].Images.Count} images; the first is the largest):");
             foreach (var image in report.Groups[g].Images)
             {
-                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {image.Id}\t{image.Distance:F4}\t{image.Width}x{image.Height}\t{image.Source}"));
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {image.Id}\t{image.Distance:F4}\t{image.Width}x{image.Height}\t{Printable.Text(image.Source)}"));
             }
         }
 

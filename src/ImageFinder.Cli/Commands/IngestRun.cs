@@ -36,13 +36,14 @@ internal static class IngestRun
 
         foreach (var source in removed)
         {
-            await output.WriteLineAsync($"removed: {source}");
+            await output.WriteLineAsync($"removed: {Printable.Text(source)}");
         }
 
+        // The job is done: a Ctrl-C arriving now must not turn its summary into an error.
         var removedCount = pruneUnder is null ? "" : $", {summary.Removed} removed";
         await output.WriteLineAsync(
             $"{summaryPrefix}: {summary.Added} added, {summary.Updated} updated, {summary.Unchanged} unchanged, {summary.Failed} failed{removedCount} " +
-            $"in {summary.Elapsed.TotalSeconds:F1} s ({summary.ImagesPerSecond:F1} images/s); {await search.Store.CountAsync(cancellationToken)} images in the database");
+            $"in {summary.Elapsed.TotalSeconds:F1} s ({summary.ImagesPerSecond:F1} images/s); {await search.Store.CountAsync(CancellationToken.None)} images in the database");
         return 0;
     }
 }

@@ -9,7 +9,7 @@ internal static class EvaluationTable
     public static async Task WriteAsync(TextWriter output, EvaluationReport report, string model, string folder)
     {
         await output.WriteLineAsync(
-            $"evaluation of {folder}: {report.Classes} classes, {report.Images} images, {report.Queries} leave-one-out queries " +
+            $"evaluation of {Printable.Text(folder)}: {report.Classes} classes, {report.Images} images, {report.Queries} leave-one-out queries " +
             $"({report.Metric} distance, model '{model}')");
         if (report.SkippedSingletons > 0)
         {
@@ -32,7 +32,7 @@ internal static class EvaluationTable
         foreach (var row in report.PerClass)
         {
             await output.WriteLineAsync(
-                $"{row.Label.PadRight(width)}{row.Images,7}" + string.Concat(report.Ks.Select(k => $"{F(row.PrecisionAt[k]),8}")) +
+                $"{Printable.Text(row.Label).PadRight(width)}{row.Images,7}" + string.Concat(report.Ks.Select(k => $"{F(row.PrecisionAt[k]),8}")) +
                 string.Concat(report.Ks.Select(k => $"{F(row.RecallAt[k]),8}")) + $"{F(row.MeanAveragePrecision),8}");
         }
 
@@ -48,7 +48,7 @@ internal static class EvaluationTable
         await output.WriteLineAsync($"{"class".PadRight(width)}{"confused with".PadRight(confusedWidth)}{"count",6}{"share",8}");
         foreach (var confusion in report.Confusions)
         {
-            await output.WriteLineAsync($"{confusion.Label.PadRight(width)}{confusion.ConfusedWith.PadRight(confusedWidth)}{confusion.Count,6}{F(confusion.Share),8}");
+            await output.WriteLineAsync($"{Printable.Text(confusion.Label).PadRight(width)}{Printable.Text(confusion.ConfusedWith).PadRight(confusedWidth)}{confusion.Count,6}{F(confusion.Share),8}");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using ImageFinder.Api.Search;
+using ImageFinder.Configuration;
 using ImageFinder.Storage;
 using ImageFinder.Tests.Support;
 
@@ -43,6 +44,20 @@ public sealed class MetricSettingTests : IDisposable
 
         Assert.Contains("ImageFinder:Metric", error.Message);
         Assert.Contains("'dot'", error.Message);
+    }
+
+    [Fact]
+    public void A_setting_that_differs_from_the_stored_metric_is_reported_naming_both()
+    {
+        var options = new ImageFinderOptions { Database = temp.Combine("x.db"), Metric = "cosine" };
+
+        var conflict = options.MetricConflict(CollectionInfo.L2);
+
+        Assert.StartsWith("ImageFinder:Metric 'cosine' is ignored", conflict);
+        Assert.Contains("created with the 'l2' metric", conflict);
+        Assert.Null(options.MetricConflict(CollectionInfo.Cosine));
+        Assert.Null(new ImageFinderOptions { Metric = "COSINE" }.MetricConflict(CollectionInfo.Cosine));
+        Assert.Null(new ImageFinderOptions().MetricConflict(CollectionInfo.L1));
     }
 
     public void Dispose() => temp.Dispose();

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using ImageFinder.Cli;
 using ImageFinder.Imaging;
 using ImageFinder.Tests.Support;
 using Microsoft.Data.Sqlite;
@@ -55,11 +57,24 @@ public sealed class IngestSyncTests : IDisposable
         var folder = temp.Combine("watched");
         var paths = TestImages.WriteCollection(folder, 3);
         using var stop = new CancellationTokenSource();
-        var run = CliRunner.RunAsync(
-            ["ingest", "--folder", folder, "--db", Database, "--model", TestModel.Path, "--threads", "2", "--watch", "--prune"], stop.Token);
+        using var printed = new StringWriter();
+        var output = TextWriter.Synchronized(printed);
+        string Printed()
+        {
+            // The synchronized writer locks itself while writing.
+            lock (output)
+            {
+                return printed.ToString();
+            }
+        }
+
+        var run = CliApp.BuildRoot()
+            .Parse(["ingest", "--folder", folder, "--db", Database, "--model", TestModel.Path, "--threads", "2", "--watch", "--prune"])
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = TextWriter.Null }, stop.Token);
         try
         {
-            await WaitUntil(() => StoredSources().Count == 3, run);
+            await WaitUntil(() => Printed().Contains("watching " + folder, StringComparison.Ordinal), run);
+            Assert.Equal(3, StoredSources().Count);
 
             var added = Path.Combine(folder, "sub", "added.jpg");
             Directory.CreateDirectory(Path.GetDirectoryName(added)!);
@@ -73,34 +88,35 @@ public sealed class IngestSyncTests : IDisposable
             File.WriteAllBytes(paths[1], TestImages.Pattern(31));
             File.SetLastWriteTimeUtc(paths[1], DateTime.UtcNow.AddMinutes(1));
             await WaitUntil(() => Count($"select version from images where source = '{paths[1]}'") > before, run);
+
+            // Stop once that sync has printed its summary, as a user pressing Ctrl-C while the job is idle.
+            await WaitUntil(() => Printed().Contains("sync: 0 added, 1 updated", StringComparison.Ordinal), run);
         }
         finally
         {
             await stop.CancelAsync();
         }
 
-        var (exitCode, output, _) = await run;
+        var exitCode = await run;
+        var text = Printed();
         Assert.Equal(0, exitCode);
-        Assert.Contains("watching " + folder, output);
-        Assert.Contains("sync: 1 added, 0 updated, 3 unchanged, 0 failed, 0 removed", output);
-        Assert.Contains("removed: " + paths[0], output);
-        Assert.Contains(", 1 removed in", output);
-        Assert.Contains("sync: 0 added, 1 updated", output);
-        Assert.EndsWith("stopped watching", output.TrimEnd());
+        Assert.Contains("sync: 1 added, 0 updated, 3 unchanged, 0 failed, 0 removed", text);
+        Assert.Contains("removed: " + paths[0], text);
+        Assert.Contains(", 1 removed in", text);
+        Assert.EndsWith("stopped watching", text.TrimEnd());
         Assert.Equal(3, StoredSources().Count);
     }
 
     public void Dispose() => temp.Dispose();
 
-    /// <summary>Polls the database until <paramref name="condition"/> holds; fails if the command ended first or nothing happened for a minute.</summary>
-    private static async Task WaitUntil(Func<bool> condition, Task<(int ExitCode, string Output, string Error)> run)
+    /// <summary>Polls until <paramref name="condition"/> holds; fails if the command ended first or nothing happened for a minute.</summary>
+    private static async Task WaitUntil(Func<bool> condition, Task<int> run)
     {
         for (var attempt = 0; attempt < 600; attempt++)
         {
             if (run.IsCompleted)
             {
-                var (exitCode, output, error) = await run;
-                Assert.Fail($"the command ended ({exitCode}): {output} {error}");
+                Assert.Fail($"the command ended with exit code {await run}");
             }
 
             if (condition())
@@ -111,7 +127,7 @@ public sealed class IngestSyncTests : IDisposable
             await Task.Delay(100);
         }
 
-        Assert.Fail("the database did not reach the expected state");
+        Assert.Fail("the expected state was not reached");
     }
 
     private Task<(int ExitCode, string Output, string Error)> Ingest(string folder, params string[] extra) =>
