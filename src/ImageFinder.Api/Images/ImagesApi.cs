@@ -202,12 +202,7 @@ public static class ImagesApi
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (engine.Search?.Embedder.IsBusy == true)
-        {
-            return Problems.Busy(request.HttpContext.Response);
-        }
-
-        var (upload, problem) = await UploadForm.ReadAsync(request, settings, cancellationToken);
+        var (upload, problem) = await UploadForm.ReadAsync(request, settings, engine.Search?.Embedder, cancellationToken);
         if (upload is null)
         {
             return problem!;

@@ -79,13 +79,7 @@ public static class SearchApi
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (engine.Search?.Embedder.IsBusy == true)
-        {
-            // Shed before reading the body: a saturated server should not spend time and memory on it first.
-            return Problems.Busy(request.HttpContext.Response);
-        }
-
-        var (upload, problem) = await UploadForm.ReadAsync(request, settings, cancellationToken);
+        var (upload, problem) = await UploadForm.ReadAsync(request, settings, engine.Search?.Embedder, cancellationToken);
         if (upload is null)
         {
             return problem!;

@@ -2,6 +2,7 @@ using System.Globalization;
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Configuration;
+using ImageFinder.Inference;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -25,9 +26,19 @@ public sealed class UploadForm
     /// <summary>The image file's bytes.</summary>
     public byte[] Bytes { get; }
 
-    /// <summary>Reads the form, or the ProblemDetails that says why it cannot be used.</summary>
-    public static async Task<(UploadForm? Form, ProblemHttpResult? Problem)> ReadAsync(HttpRequest request, ImageFinderOptions settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the form, or the ProblemDetails that says why it cannot be used. When <paramref name="embedder"/>
+    /// would shed the image anyway, answers 503 at once, before reading the body: a saturated server should
+    /// not spend time and memory on it first.
+    /// </summary>
+    public static async Task<(UploadForm? Form, ProblemHttpResult? Problem)> ReadAsync(
+        HttpRequest request, ImageFinderOptions settings, IImageEmbedder? embedder, CancellationToken cancellationToken)
     {
+        if (embedder?.IsBusy == true)
+        {
+            return (null, Problems.Busy(request.HttpContext.Response));
+        }
+
         var bodyLimit = settings.MaxUploadBytes + ImageFinderHostingExtensions.MultipartOverheadBytes;
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
