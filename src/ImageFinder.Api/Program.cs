@@ -23,6 +23,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddImageFinder();
 builder.Services.AddImageFinderOpenApi();
 builder.Services.AddCollectionMaps();
+builder.Services.AddDuplicatesReports();
 
 var app = builder.Build();
 app.UseWebPages();

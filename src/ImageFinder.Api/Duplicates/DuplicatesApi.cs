@@ -9,6 +9,9 @@ namespace ImageFinder.Api.Duplicates;
 /// <summary><c>GET /duplicates</c>: groups of near-identical images (re-encodes, resizes) in the collection.</summary>
 public static class DuplicatesApi
 {
+    /// <summary>The one-report-at-a-time gate of <c>GET /duplicates</c>.</summary>
+    public static IServiceCollection AddDuplicatesReports(this IServiceCollection services) => services.AddSingleton<DuplicatesGate>();
+
     public static IEndpointRouteBuilder MapDuplicatesApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/duplicates").WithTags("Duplicates").RequireApiKeyForReads();
@@ -21,14 +24,16 @@ public static class DuplicatesApi
                 "by distances within 'maxDistance' (re-encodes, resizes, light edits), largest group first. In each group the first " +
                 "image is the largest (most pixels), and 'distance' is each image's distance to it. 'maxDistance' is in the collection's " +
                 "metric; without it the default is 0.05 for cosine, and for l2/l1 0.32 × the collection's median vector norm. Every pair " +
-                "is compared exactly, with all vectors in memory, so the work grows with the square of the collection's size.")
+                "is compared exactly, with all vectors in memory, so the work grows with the square of the collection's size. One report is computed at a " +
+                "time; a request meanwhile gets 503 with Retry-After.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         return routes;
     }
 
-    private static async Task<Results<Ok<DuplicatesResponse>, ProblemHttpResult>> GetAsync(float? maxDistance, SearchEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DuplicatesResponse>, ProblemHttpResult>> GetAsync(
+        float? maxDistance, HttpResponse response, SearchEngine engine, DuplicatesGate gate, CancellationToken cancellationToken)
     {
         if (maxDistance is { } given && (!float.IsFinite(given) || given < 0))
         {
@@ -40,7 +45,25 @@ public static class DuplicatesApi
             return Problems.NotReady(engine.Error);
         }
 
-        var report = await Task.Run(() => DuplicateFinder.Find(search.Store, maxDistance, cancellationToken), cancellationToken);
+        if (!await gate.Semaphore.WaitAsync(0, cancellationToken))
+        {
+            response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(
+                title: "Busy",
+                detail: "Another duplicates report is being computed; retry when it is done.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        DuplicateReport report;
+        try
+        {
+            report = await Task.Run(() => DuplicateFinder.Find(search.Store, maxDistance, cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            gate.Semaphore.Release();
+        }
+
         return TypedResults.Ok(new DuplicatesResponse(search.Model.Name, report.Metric, report.MaxDistance, report.DefaultThreshold, report.Images, report.Groups));
     }
 }

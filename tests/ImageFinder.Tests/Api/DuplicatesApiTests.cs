@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ImageFinder.Api.Duplicates;
 using ImageFinder.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageFinder.Tests.Api;
 
@@ -33,6 +34,28 @@ public sealed class DuplicatesApiTests : IAsyncLifetime
         Assert.Equal(["a-copy.png", "a-q60.jpg", "a-small.jpg", "a.png"], response.Groups[0].Images.Select(i => Path.GetFileName(i.Source)).Order(StringComparer.Ordinal));
         Assert.Equal(["b-q60.jpg", "b-small.webp", "b.png"], response.Groups[1].Images.Select(i => Path.GetFileName(i.Source)).Order(StringComparer.Ordinal));
         Assert.All(response.Groups, g => Assert.Equal((640, 480, 0f), (g.Images[0].Width, g.Images[0].Height, g.Images[0].Distance)));
+    }
+
+    [Fact]
+    public async Task A_report_while_another_runs_is_a_503_with_retry_after_then_works_again()
+    {
+        var gate = factory.Services.GetRequiredService<DuplicatesGate>();
+
+        HttpResponseMessage busy;
+        await gate.Semaphore.WaitAsync();
+        try
+        {
+            busy = await client.GetAsync("/duplicates");
+        }
+        finally
+        {
+            gate.Semaphore.Release();
+        }
+
+        var problem = await Problem.AssertAsync(busy, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("Busy", problem.GetProperty("title").GetString());
+        Assert.Equal("5", busy.Headers.GetValues("Retry-After").Single());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/duplicates")).StatusCode);
     }
 
     [Fact]
