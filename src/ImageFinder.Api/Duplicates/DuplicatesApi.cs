@@ -47,11 +47,7 @@ public static class DuplicatesApi
 
         if (!await gate.Semaphore.WaitAsync(0, cancellationToken))
         {
-            response.Headers.RetryAfter = "5";
-            return TypedResults.Problem(
-                title: "Busy",
-                detail: "Another duplicates report is being computed; retry when it is done.",
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Problems.Busy(response, "Another duplicates report is being computed; retry when it is done.", retryAfterSeconds: 5);
         }
 
         DuplicateReport report;

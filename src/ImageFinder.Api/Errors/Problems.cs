@@ -32,9 +32,10 @@ public static class Problems
     public static ProblemHttpResult Busy(HttpResponse response) =>
         Busy(response, "Inference is saturated (ImageFinder:InferenceQueueCapacity images waiting); retry shortly.");
 
-    private static ProblemHttpResult Busy(HttpResponse response, string detail)
+    /// <summary>503 with <c>Retry-After</c>: the work is shed now, to be asked for again after <paramref name="retryAfterSeconds"/>.</summary>
+    public static ProblemHttpResult Busy(HttpResponse response, string detail, int retryAfterSeconds = 1)
     {
-        response.Headers.RetryAfter = "1";
+        response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Problem(
             title: "Busy",
             detail: detail,
