@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using ImageFinder.Api.Search;
 using ImageFinder.Tests.Api;
 using ImageFinder.Tests.Support;
@@ -29,14 +28,10 @@ public sealed class HostileSearchTests(CollectionFixture collection) : IClassFix
         }
 
         Assert.InRange(status, 400, 499);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("title").GetString()));
-        Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("detail").GetString()));
-        Assert.True(problem.RootElement.TryGetProperty("traceId", out _));
+        var problem = await Problem.AssertAsync(response, response.StatusCode);
         if (item.Reason is { } reason)
         {
-            Assert.Equal(reason.ToString(), problem.RootElement.GetProperty("reason").GetString());
+            Assert.Equal(reason.ToString(), problem.GetProperty("reason").GetString());
         }
     }
 }
