@@ -17,12 +17,15 @@ public static class ImageHeader
         VipsRuntime.EnsureInitialized();
         fixed (byte* bytes = encoded)
         {
-            return Read(bytes, (nuint)encoded.Length, maxPixels);
+            return Read(bytes, (nuint)encoded.Length, maxPixels, out _);
         }
     }
 
-    /// <summary>The same check on bytes the caller has pinned (libvips points into them while the header is open).</summary>
-    internal static unsafe ImageSize Read(byte* bytes, nuint length, long maxPixels)
+    /// <summary>
+    /// The same check on bytes the caller has pinned (libvips points into them while the header is open), also
+    /// giving the EXIF <paramref name="orientation"/> (1 = upright, also when there is none).
+    /// </summary>
+    internal static unsafe ImageSize Read(byte* bytes, nuint length, long maxPixels, out int orientation)
     {
         using var header = VipsNative.NewFromBuffer(bytes, length);
         if (header.IsInvalid)
@@ -38,6 +41,7 @@ public static class ImageHeader
                 $"The image declares {size.Width}x{size.Height} pixels, more than the limit of {maxPixels} (ImageFinder:MaxImagePixels).");
         }
 
+        orientation = VipsNative.vips_image_get_orientation(header);
         return size;
     }
 }

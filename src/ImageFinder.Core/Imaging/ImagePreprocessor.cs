@@ -3,21 +3,21 @@ using ImageFinder.Imaging.Interop;
 namespace ImageFinder.Imaging;
 
 /// <summary>
-/// Turns encoded image bytes (JPEG, PNG, WebP, GIF, TIFF, BMP, HEIF… whatever libvips reads) into a
-/// normalised CHW float tensor. libvips does the heavy part in one lazy pipeline: header check against the
-/// pixel limit, shrink-on-load decode, EXIF auto-rotation, resize so the shorter side is
-/// <see cref="PreprocessingSpec.ResizeShorterSide"/> with a centred square crop, and conversion of any
-/// colour space (grey, CMYK, 16-bit) to 8-bit sRGB. The final centre crop, alpha flattening (onto white) and
-/// normalisation happen here in one pass through a lookup table. Thread-safe; call it from many threads.
+/// Turns encoded image bytes (JPEG, PNG, WebP, GIF, TIFF, HEIF… whatever this libvips build reads) into a
+/// normalised CHW float tensor. libvips decodes: header check against the pixel limit, then a lazy pipeline of
+/// shrink-on-load (JPEGs are decoded at 1/2, 1/4 or 1/8 size in the DCT domain, as long as the shorter side
+/// stays at least <see cref="PreprocessingSpec.ResizeShorterSide"/>), EXIF auto-rotation, a box shrink of
+/// whatever is still over twice that size, and conversion of any colour space (grey, CMYK, 16-bit) to 8-bit
+/// sRGB. <see cref="Resampler"/> then resizes, crops, flattens alpha and normalises in one pass, computing
+/// only the crop. Thread-safe; call it from many threads.
 /// </summary>
 public sealed class ImagePreprocessor
 {
-    /// <summary>Longest side over shortest side above which the centre square is cut out before resizing.</summary>
+    /// <summary>Longest side over shortest side above which only the centre square is decoded further.</summary>
     internal const int MaxDirectAspectRatio = 16;
 
     private readonly PreprocessingSpec spec;
     private readonly long maxPixels;
-    private readonly float[] lookup;
 
     public ImagePreprocessor(PreprocessingSpec spec, long maxPixels)
     {
@@ -31,15 +31,6 @@ public sealed class ImagePreprocessor
 
         this.spec = spec;
         this.maxPixels = maxPixels;
-        lookup = new float[3 * 256];
-        for (var c = 0; c < 3; c++)
-        {
-            for (var v = 0; v < 256; v++)
-            {
-                lookup[(c * 256) + v] = ((v / 255f) - spec.Mean[c]) / spec.Std[c];
-            }
-        }
-
         VipsRuntime.EnsureInitialized();
     }
 
@@ -63,18 +54,9 @@ public sealed class ImagePreprocessor
         fixed (byte* bytes = encoded)
         {
             var length = (nuint)encoded.Length;
-            var size = ImageHeader.Read(bytes, length, maxPixels);
-
-            using var thumbnail = IsExtreme(size)
-                ? CentreSquareThumbnail(bytes, length, size)
-                : VipsNative.ThumbnailBuffer(bytes, length, spec.ResizeShorterSide);
-            if (thumbnail.IsInvalid)
-            {
-                throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image data could not be decoded: " + VipsNative.TakeError());
-            }
-
-            using var srgb = ToSrgb8(thumbnail);
-            CopyNormalised(srgb, destination);
+            var size = ImageHeader.Read(bytes, length, maxPixels, out var orientation);
+            using var pixels = Decode(bytes, length, size, orientation);
+            CopyResampled(pixels, destination);
             return size;
         }
     }
@@ -83,28 +65,96 @@ public sealed class ImagePreprocessor
     public ImageSize ReadHeader(ReadOnlySpan<byte> encoded) => ImageHeader.Read(encoded, maxPixels);
 
     /// <summary>
-    /// True when resizing the whole image before cropping would be costly: libvips computes full-width lines of
-    /// the resized image, so a 4000x1 strip scaled to a shorter side of 256 would be a billion-pixel line cache
-    /// for a 4000-pixel file. Up to this ratio that intermediate stays small and shrink-on-load is kept.
+    /// The largest JPEG shrink-on-load factor (8, 4, 2 or 1) that keeps the shorter side at least
+    /// <paramref name="target"/>: the rest of the reduction is left to the resampler, so no detail the model
+    /// input would hold is lost.
     /// </summary>
-    private static bool IsExtreme(ImageSize size) =>
-        Math.Max(size.Width, size.Height) > MaxDirectAspectRatio * (long)Math.Min(size.Width, size.Height);
-
-    /// <summary>
-    /// The same result as resize-then-centre-crop, in the cheap order: the centre square of the original (its
-    /// shorter side squared) is cut out first, then resized. Only the crop is ever resized.
-    /// </summary>
-    private unsafe VipsImageHandle CentreSquareThumbnail(byte* bytes, nuint length, ImageSize size)
+    internal static int JpegShrinkFor(int shorterSide, int target)
     {
-        using var image = VipsNative.NewFromBufferSequential(bytes, length);
-        if (image.IsInvalid)
+        var shrink = 8;
+        while (shrink > 1 && shorterSide / shrink < target)
         {
-            return image;
+            shrink /= 2;
         }
 
-        var side = Math.Min(size.Width, size.Height);
-        using var square = VipsNative.ExtractArea(image, (size.Width - side) / 2, (size.Height - side) / 2, side, side);
-        return square.IsInvalid ? new VipsImageHandle(IntPtr.Zero) : VipsNative.ThumbnailImage(square, spec.ResizeShorterSide);
+        return shrink;
+    }
+
+    private static unsafe bool IsJpeg(byte* bytes, nuint length) =>
+        length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+
+    /// <summary>
+    /// The lazy libvips pipeline, ready to be written to memory: 8-bit sRGB with 3 or 4 bands, its shorter side
+    /// between <see cref="PreprocessingSpec.ResizeShorterSide"/> and twice that (or the original, if smaller).
+    /// </summary>
+    private unsafe VipsImageHandle Decode(byte* bytes, nuint length, ImageSize size, int orientation)
+    {
+        var target = spec.ResizeShorterSide;
+        var jpegShrink = IsJpeg(bytes, length) ? JpegShrinkFor(Math.Min(size.Width, size.Height), target) : 1;
+        var upright = orientation <= 1;
+
+        // Every step returns a new image that holds a reference to the one before; the chain is released
+        // together at the end, whatever step fails.
+        var chain = new List<VipsImageHandle>(6);
+#pragma warning disable CA2000 // Step puts each new image into 'chain', which the finally block disposes.
+        try
+        {
+            var image = Step(chain, VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink, sequential: upright), "The image data could not be decoded");
+            var width = VipsNative.vips_image_get_width(image);
+            var height = VipsNative.vips_image_get_height(image);
+            var shorter = Math.Min(width, height);
+
+            if (Math.Max(width, height) > MaxDirectAspectRatio * (long)shorter)
+            {
+                // An extreme strip: only its centre square can reach the crop. Cutting it out first keeps every
+                // later step small (a 4000x1 strip would otherwise become a 1,024,000x256 resize).
+                image = Step(chain, VipsNative.ExtractArea(image, (width - shorter) / 2, (height - shorter) / 2, shorter, shorter), "The image could not be cropped");
+            }
+
+            if (!upright)
+            {
+                image = Step(chain, VipsNative.Autorot(image), "The image could not be rotated upright");
+            }
+
+            image = Step(chain, ToSrgb8(image), "The image's colours could not be converted to 8-bit sRGB");
+
+            var boxShrink = shorter / target;
+            if (boxShrink >= 2)
+            {
+                // Still over twice the size (a large non-JPEG, or a JPEG beyond 8x): average blocks, streaming.
+                // Alpha is flattened first, so transparent pixels' colours do not bleed into their neighbours.
+                if (VipsNative.vips_image_hasalpha(image) != 0)
+                {
+                    image = Step(chain, VipsNative.FlattenOntoWhite(image), "The image could not be flattened");
+                }
+
+                image = Step(chain, VipsNative.Shrink(image, boxShrink), "The image could not be shrunk");
+            }
+
+            // The caller owns the last image, which keeps the ones before it alive.
+            chain.Remove(image);
+            return image;
+        }
+#pragma warning restore CA2000
+        finally
+        {
+            foreach (var handle in chain)
+            {
+                handle.Dispose();
+            }
+        }
+    }
+
+    private static VipsImageHandle Step(List<VipsImageHandle> chain, VipsImageHandle image, string failure)
+    {
+        if (image.IsInvalid)
+        {
+            image.Dispose();
+            throw new ImageDecodeException(ImageDecodeFailure.Corrupt, failure + ": " + VipsNative.TakeError());
+        }
+
+        chain.Add(image);
+        return image;
     }
 
     private static VipsImageHandle ToSrgb8(VipsImageHandle image)
@@ -133,7 +183,7 @@ public sealed class ImagePreprocessor
         }
     }
 
-    private unsafe void CopyNormalised(VipsImageHandle image, Span<float> destination)
+    private unsafe void CopyResampled(VipsImageHandle image, Span<float> destination)
     {
         var width = VipsNative.vips_image_get_width(image);
         var height = VipsNative.vips_image_get_height(image);
@@ -141,12 +191,6 @@ public sealed class ImagePreprocessor
         if (bands is not (3 or 4))
         {
             throw new ImageDecodeException(ImageDecodeFailure.Corrupt, $"After conversion to sRGB the image has {bands} bands; expected 3 (RGB) or 4 (RGBA).");
-        }
-
-        var crop = spec.CropSize;
-        if (width < crop || height < crop)
-        {
-            throw new ImageDecodeException(ImageDecodeFailure.Internal, $"libvips produced a {width}x{height} thumbnail, smaller than the {crop}x{crop} crop.");
         }
 
         // Decoding happens here: everything before was a lazy pipeline description.
@@ -163,37 +207,7 @@ public sealed class ImagePreprocessor
                 throw new ImageDecodeException(ImageDecodeFailure.Internal, "libvips returned an unexpected pixel buffer size.");
             }
 
-            var left = (width - crop) / 2;
-            var top = (height - crop) / 2;
-            var source = new ReadOnlySpan<byte>((void*)pixels, (int)byteCount);
-            var plane = crop * crop;
-            var red = destination[..plane];
-            var green = destination.Slice(plane, plane);
-            var blue = destination.Slice(2 * plane, plane);
-            ReadOnlySpan<float> table = lookup;
-
-            for (var y = 0; y < crop; y++)
-            {
-                var row = source.Slice((((top + y) * width) + left) * bands, crop * bands);
-                var outRow = y * crop;
-                for (var x = 0; x < crop; x++)
-                {
-                    var p = row.Slice(x * bands, bands);
-                    int r = p[0], g = p[1], b = p[2];
-                    if (bands == 4)
-                    {
-                        // Flatten onto white: c' = c·a + 255·(1 − a), with a in [0, 255].
-                        int a = p[3], inverse = 255 - a;
-                        r = ((r * a) + (255 * inverse) + 127) / 255;
-                        g = ((g * a) + (255 * inverse) + 127) / 255;
-                        b = ((b * a) + (255 * inverse) + 127) / 255;
-                    }
-
-                    red[outRow + x] = table[r];
-                    green[outRow + x] = table[256 + g];
-                    blue[outRow + x] = table[512 + b];
-                }
-            }
+            Resampler.ResizeCropNormalise(new ReadOnlySpan<byte>((void*)pixels, checked((int)byteCount)), width, height, bands, spec, destination);
         }
         finally
         {

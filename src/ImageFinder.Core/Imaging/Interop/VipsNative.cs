@@ -42,8 +42,14 @@ internal static unsafe partial class VipsNative
     private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, int, int, int, IntPtr, int> ExtractAreaFn =
         (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, int, int, int, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_extract_area");
 
-    private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, byte*, int, byte*, int, IntPtr, int> ThumbnailImageFn =
-        (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, int, byte*, int, byte*, int, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_thumbnail_image");
+    private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, double, double, IntPtr, int> ShrinkFn =
+        (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, double, double, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_shrink");
+
+    private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, IntPtr, int> AutorotFn =
+        (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_autorot");
+
+    private static readonly delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, byte*, IntPtr, IntPtr, int> FlattenFn =
+        (delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, byte*, IntPtr, IntPtr, int>)NativeLibraries.GetExport(NativeLibraries.VipsLibrary, "vips_flatten");
 
     private static ReadOnlySpan<byte> EmptyOptions => ""u8;
     private static ReadOnlySpan<byte> InterpretationOption => "interpretation\0"u8;
@@ -55,8 +61,25 @@ internal static unsafe partial class VipsNative
     // (thumbnail's own "fail_on" option is not passed on to the loader; "option_string" is.)
     private static ReadOnlySpan<byte> StrictLoad => "fail_on=error\0"u8;
 
-    // The same, read top to bottom once (no whole-image buffer) for a pipeline that is evaluated once.
-    private static ReadOnlySpan<byte> StrictSequentialLoad => "access=sequential,fail_on=error\0"u8;
+    private static ReadOnlySpan<byte> BackgroundOption => "background\0"u8;
+
+    // Decoding options per JPEG shrink-on-load factor (index 0..3 for 1, 2, 4, 8), read top to bottom once
+    // (no whole-image buffer) or with random access (needed to rotate). Non-JPEG loaders get no "shrink".
+    private static readonly byte[][] SequentialLoads =
+    [
+        "access=sequential,fail_on=error\0"u8.ToArray(),
+        "access=sequential,fail_on=error,shrink=2\0"u8.ToArray(),
+        "access=sequential,fail_on=error,shrink=4\0"u8.ToArray(),
+        "access=sequential,fail_on=error,shrink=8\0"u8.ToArray(),
+    ];
+
+    private static readonly byte[][] RandomAccessLoads =
+    [
+        "fail_on=error\0"u8.ToArray(),
+        "fail_on=error,shrink=2\0"u8.ToArray(),
+        "fail_on=error,shrink=4\0"u8.ToArray(),
+        "fail_on=error,shrink=8\0"u8.ToArray(),
+    ];
 
     [LibraryImport(NativeLibraries.Vips, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int vips_init(string argv0);
@@ -109,6 +132,16 @@ internal static unsafe partial class VipsNative
     [LibraryImport(NativeLibraries.Vips)]
     internal static partial int vips_image_hasalpha(VipsImageHandle image);
 
+    /// <summary>The EXIF orientation, 1 (upright) to 8; 1 when the image has none.</summary>
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial int vips_image_get_orientation(VipsImageHandle image);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial IntPtr vips_array_double_new(double* array, int n);
+
+    [LibraryImport(NativeLibraries.Vips)]
+    internal static partial void vips_area_unref(IntPtr area);
+
     [LibraryImport(NativeLibraries.Vips)]
     internal static partial IntPtr vips_image_new_from_memory_copy(byte* data, nuint size, int width, int height, int bands, int format);
 
@@ -124,12 +157,67 @@ internal static unsafe partial class VipsNative
         }
     }
 
-    /// <summary>Opens the image lazily for one top-to-bottom pass, failing on truncated or broken data.</summary>
-    internal static VipsImageHandle NewFromBufferSequential(byte* buffer, nuint length)
+    /// <summary>
+    /// Opens the image lazily for decoding, failing on truncated or broken data. <paramref name="jpegShrink"/>
+    /// (1, 2, 4 or 8; JPEG only) makes libjpeg decode at that fraction of the size, in the DCT domain.
+    /// <paramref name="sequential"/> reads it top to bottom once, without a whole-image buffer; rotating
+    /// needs random access instead.
+    /// </summary>
+    internal static VipsImageHandle NewFromBufferForDecode(byte* buffer, nuint length, int jpegShrink, bool sequential)
     {
-        fixed (byte* options = StrictSequentialLoad)
+        var index = jpegShrink switch
+        {
+            1 => 0,
+            2 => 1,
+            4 => 2,
+            8 => 3,
+            _ => throw new ArgumentOutOfRangeException(nameof(jpegShrink), jpegShrink, "JPEG shrink-on-load is 1, 2, 4 or 8."),
+        };
+
+        fixed (byte* options = (sequential ? SequentialLoads : RandomAccessLoads)[index])
         {
             return new VipsImageHandle(NewFromBufferFn(buffer, length, options, IntPtr.Zero));
+        }
+    }
+
+    /// <summary>Averages <paramref name="factor"/>×<paramref name="factor"/> blocks (a box filter), lazily and streaming.</summary>
+    internal static VipsImageHandle Shrink(VipsImageHandle image, int factor)
+    {
+        IntPtr result = IntPtr.Zero;
+        var status = ShrinkFn(image.DangerousGetHandle(), &result, factor, factor, IntPtr.Zero);
+        GC.KeepAlive(image);
+        return Checked(status, result);
+    }
+
+    /// <summary>Turns the image upright as its EXIF orientation says (needs random access).</summary>
+    internal static VipsImageHandle Autorot(VipsImageHandle image)
+    {
+        IntPtr result = IntPtr.Zero;
+        var status = AutorotFn(image.DangerousGetHandle(), &result, IntPtr.Zero);
+        GC.KeepAlive(image);
+        return Checked(status, result);
+    }
+
+    /// <summary>Composites an 8-bit sRGB image with alpha onto white, dropping the alpha band.</summary>
+    internal static VipsImageHandle FlattenOntoWhite(VipsImageHandle image)
+    {
+        var white = stackalloc double[] { 255, 255, 255 };
+        var background = vips_array_double_new(white, 3);
+        try
+        {
+            IntPtr result = IntPtr.Zero;
+            int status;
+            fixed (byte* option = BackgroundOption)
+            {
+                status = FlattenFn(image.DangerousGetHandle(), &result, option, background, IntPtr.Zero);
+            }
+
+            GC.KeepAlive(image);
+            return Checked(status, result);
+        }
+        finally
+        {
+            vips_area_unref(background);
         }
     }
 
@@ -138,20 +226,6 @@ internal static unsafe partial class VipsNative
     {
         IntPtr result = IntPtr.Zero;
         var status = ExtractAreaFn(image.DangerousGetHandle(), &result, left, top, width, height, IntPtr.Zero);
-        GC.KeepAlive(image);
-        return Checked(status, result);
-    }
-
-    /// <summary>Like <see cref="ThumbnailBuffer"/> for an image already opened (no shrink-on-load): auto-rotates, resizes to fill <paramref name="size"/>², crops the centre.</summary>
-    internal static VipsImageHandle ThumbnailImage(VipsImageHandle image, int size)
-    {
-        IntPtr result = IntPtr.Zero;
-        int status;
-        fixed (byte* height = HeightOption, crop = CropOption)
-        {
-            status = ThumbnailImageFn(image.DangerousGetHandle(), &result, size, height, size, crop, InterestingCentre, IntPtr.Zero);
-        }
-
         GC.KeepAlive(image);
         return Checked(status, result);
     }
