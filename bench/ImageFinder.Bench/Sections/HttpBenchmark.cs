@@ -42,6 +42,8 @@ internal sealed class HttpBenchmark
         var references = new MarkdownTable(
             "N", "bare ORT batch-1 p50 ms", "KNN alone p50 ms (VectorSearch, k = 10)", "KNN alone p99 ms",
             "in-process search p50 ms (ImageSearch: decode + queue + inference + KNN)", "HTTP 1-client p50 − in-process search p50 ms", "API peak RSS MiB", "collection written in");
+        var split = new MarkdownTable(
+            "N", "1-client latency p50 ms", "server decode p50 ms", "server inference p50 ms (queue included)", "server KNN p50 ms", "outside the engine p50 ms (latency − decode − inference − KNN)", "outside p90 ms");
         foreach (var n in context.Options.VectorCounts)
         {
             var fill = await SyntheticCollection.EnsureAsync(context.Paths.Work, context.Collection, vectors, n);
@@ -72,6 +74,14 @@ internal sealed class HttpBenchmark
             }
 
             context.ApiPeakResidentBytes[n] = peakRss;
+            split.Row(
+                Format.Count(n),
+                Format.Ms(single.Latency.P50),
+                Format.Ms(single.Decode.P50),
+                Format.Ms(single.Inference.P50),
+                Format.Ms(single.Knn.P50),
+                Format.Ms(single.Outside.P50),
+                Format.Ms(single.Outside.P90));
             foreach (var load in new[] { single, concurrent })
             {
                 loads.Row(
@@ -127,6 +137,12 @@ internal sealed class HttpBenchmark
             "KNN alone is `VectorSearch.SearchAsync` with the API's default settings (exact sqlite-vec up to 20,000 images, the quantized index above) on the same database with perturbed stored vectors as queries. " +
             "API peak RSS is VmHWM of the API process after both load runs.");
         section.Table(references);
+        section.Paragraph(
+            "Where one client's request time goes, per request, from the API's `Server-Timing` header (decode: decoding and preprocessing " +
+            "the JPEG; inference: from joining the inference queue to having the vector; KNN) and the client's latency. " +
+            "\"Outside the engine\" is the rest: the client building and sending the multipart request, loopback, Kestrel, reading the form, " +
+            "writing and parsing the JSON answer.");
+        section.Table(split);
     }
 
     private async Task<Distribution> KnnAloneAsync(string database, SyntheticVectors vectors, int count, int runs)
@@ -175,23 +191,33 @@ internal sealed class HttpBenchmark
 
     private static async Task<LoadResult> LoadAsync(SearchClient client, int clients, double minimumSeconds, int minimumRequests)
     {
-        var latencies = new ConcurrentQueue<double>();
+        var timings = new ConcurrentQueue<SearchTiming>();
         var stopwatch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, clients).Select(async _ =>
         {
-            while (stopwatch.Elapsed.TotalSeconds < minimumSeconds || latencies.Count < minimumRequests)
+            while (stopwatch.Elapsed.TotalSeconds < minimumSeconds || timings.Count < minimumRequests)
             {
-                latencies.Enqueue(await client.SearchAsync());
+                timings.Enqueue(await client.SearchAsync());
             }
         });
         await Task.WhenAll(workers);
         stopwatch.Stop();
-        return new LoadResult(clients, stopwatch.Elapsed, Distribution.Of(latencies));
+        return new LoadResult(clients, stopwatch.Elapsed, timings.ToList());
     }
 
-    /// <summary>One load run: how many clients, how long, and every request's latency.</summary>
-    private sealed record LoadResult(int Clients, TimeSpan Elapsed, Distribution Latency)
+    /// <summary>One load run: how many clients, how long, and every request's timing.</summary>
+    private sealed record LoadResult(int Clients, TimeSpan Elapsed, IReadOnlyList<SearchTiming> Timings)
     {
+        public Distribution Latency { get; } = Distribution.Of(Timings.Select(t => t.Latency));
+
+        public Distribution Decode { get; } = Distribution.Of(Timings.Select(t => t.Decode));
+
+        public Distribution Inference { get; } = Distribution.Of(Timings.Select(t => t.Inference));
+
+        public Distribution Knn { get; } = Distribution.Of(Timings.Select(t => t.Knn));
+
+        public Distribution Outside { get; } = Distribution.Of(Timings.Select(t => t.Outside));
+
         public double Throughput => Latency.Count / Elapsed.TotalSeconds;
     }
 }

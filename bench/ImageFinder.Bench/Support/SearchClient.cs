@@ -23,9 +23,12 @@ internal sealed class SearchClient : IDisposable
         path = "search?k=" + k.ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>One search; returns its latency in milliseconds, from sending the request to reading the whole answer.</summary>
-    /// <exception cref="InvalidOperationException">The API did not answer 200 with k results.</exception>
-    public async Task<double> SearchAsync()
+    /// <summary>
+    /// One search: its latency in milliseconds, from sending the request to reading the whole answer, and the
+    /// server's own time from the answer's Server-Timing header.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The API did not answer 200 with k results and a Server-Timing header.</exception>
+    public async Task<SearchTiming> SearchAsync()
     {
         var stopwatch = Stopwatch.StartNew();
         using var content = new MultipartFormDataContent();
@@ -45,8 +48,22 @@ internal sealed class SearchClient : IDisposable
             throw new InvalidOperationException($"POST /{path} returned {answer?.Results.Count} results instead of {k}.");
         }
 
-        return stopwatch.Elapsed.TotalMilliseconds;
+        if (!response.Headers.TryGetValues(ServerTiming.HeaderName, out var values)
+            || ServerTiming.Parse(values.First()) is not { } server
+            || !server.TryGetValue("decode", out var decode) || !server.TryGetValue("inference", out var inference) || !server.TryGetValue("knn", out var knn))
+        {
+            throw new InvalidOperationException($"POST /{path} answered without a complete {ServerTiming.HeaderName} header.");
+        }
+
+        return new SearchTiming(stopwatch.Elapsed.TotalMilliseconds, decode, inference, knn);
     }
 
     public void Dispose() => http.Dispose();
+}
+
+/// <summary>One search's latency seen by the client, and the server's decode, inference (queue included) and KNN time, in ms.</summary>
+internal sealed record SearchTiming(double Latency, double Decode, double Inference, double Knn)
+{
+    /// <summary>Time the server's engine did not account for: client, loopback, Kestrel, multipart, JSON.</summary>
+    public double Outside => Latency - Decode - Inference - Knn;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Security;
@@ -29,7 +30,8 @@ public static class SearchApi
                 "Send the image as multipart/form-data in the part 'file'. The image is embedded by the CNN and the k nearest " +
                 "stored images are returned with their distances (the collection's metric, L2 by default), nearest first. " +
                 "'k' (default 3, at most MaxK) and 'maxDistance' (drop results farther than it; 'match' is false when none is left) " +
-                "may be form fields or query parameters.")
+                "may be form fields or query parameters. The answer's Server-Timing header gives the server's milliseconds for decode, " +
+                "inference (waiting for a batch included) and knn.")
             .Accepts<SearchUpload>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -140,7 +142,10 @@ public static class SearchApi
     {
         try
         {
-            var hits = await search.SearchAsync(image, k, cancellationToken);
+            var embedding = await search.Embedder.EmbedAsync(image, cancellationToken);
+            var knnStarted = Stopwatch.GetTimestamp();
+            var hits = await search.Knn.SearchAsync(embedding.Vector, k, cancellationToken);
+            response.Headers[ServerTiming.HeaderName] = ServerTiming.Format(embedding.Decode, embedding.Inference, Stopwatch.GetElapsedTime(knnStarted));
             return TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, hits, maxDistance));
         }
         catch (ImageDecodeException e)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using ImageFinder.Imaging;
 
 namespace ImageFinder.Inference;
@@ -78,6 +79,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         {
             ImageSize size;
             await decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var decodeStarted = Stopwatch.GetTimestamp();
             try
             {
                 var now = Interlocked.Increment(ref decoding);
@@ -91,6 +93,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
                 decodeSlots.Release();
             }
 
+            var inferenceStarted = Stopwatch.GetTimestamp();
             if (!queue.TryEnqueue(tensor, cancellationToken, out var embedding))
             {
                 throw new InferenceBusyException(queue.Capacity);
@@ -98,7 +101,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
 
             // Only the inference thread completes this task, after it has copied the tensor: safe to return it then.
             var vector = await embedding.ConfigureAwait(false);
-            return new ImageEmbedding(vector, size);
+            return new ImageEmbedding(vector, size, Stopwatch.GetElapsedTime(decodeStarted, inferenceStarted), Stopwatch.GetElapsedTime(inferenceStarted));
         }
         finally
         {

@@ -39,6 +39,22 @@ public sealed class SearchApiTests(CollectionFixture collection) : IClassFixture
     }
 
     [Fact]
+    public async Task The_answer_says_where_the_server_spent_its_time()
+    {
+        using var content = new MultipartFormDataContent();
+        using var file = new ByteArrayContent(await File.ReadAllBytesAsync(collection.Paths[2]));
+        content.Add(file, "file", "query.png");
+        using var response = await Client.PostAsync("/search", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var header = Assert.Single(response.Headers.GetValues(ServerTiming.HeaderName));
+        var durations = ServerTiming.Parse(header);
+        Assert.Equal(["decode", "inference", "knn"], durations.Keys.Order());
+        Assert.All(durations.Values, duration => Assert.True(duration >= 0 && duration < 60_000, header));
+        Assert.True(durations["decode"] > 0, header);
+    }
+
+    [Fact]
     public async Task A_resized_re_encoded_copy_finds_its_source_first()
     {
         for (var i = 0; i < collection.Paths.Count; i += 3)
