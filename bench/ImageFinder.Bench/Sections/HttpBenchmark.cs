@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using ImageFinder.Bench.Support;
 using ImageFinder.Inference;
-using ImageFinder.Search;
 using ImageFinder.Storage;
 
 namespace ImageFinder.Bench.Sections;
@@ -41,7 +40,7 @@ internal sealed class HttpBenchmark
         var checks = new MarkdownTable("N", "throughput 8 clients / 1 client", "target", "result", "1-client p50 ms", "bound: inference p50 + KNN p50 + 10 ms", "result");
         var references = new MarkdownTable(
             "N", "bare ORT batch-1 p50 ms", "KNN alone p50 ms (VectorSearch, k = 10)", "KNN alone p99 ms",
-            "in-process search p50 ms (ImageSearch: decode + queue + inference + KNN)", "HTTP 1-client p50 − in-process search p50 ms", "API peak RSS MiB", "collection written in");
+            "API peak RSS MiB", "collection written in");
         var split = new MarkdownTable(
             "N", "1-client latency p50 ms", "server decode p50 ms", "server inference p50 ms (queue included)", "server KNN p50 ms", "outside the engine p50 ms (latency − decode − inference − KNN)", "outside p90 ms");
         foreach (var n in context.Options.VectorCounts)
@@ -51,8 +50,7 @@ internal sealed class HttpBenchmark
             BenchLog.Info($"http: N = {n:N0}: in-process references");
             var inference = ort.BatchOneLatency(effort.ReferenceRuns);
             var knn = await KnnAloneAsync(fill.Database, vectors, n, effort.ReferenceRuns);
-            var inProcess = await InProcessSearchAsync(fill.Database, query, effort.ReferenceRuns);
-            BenchLog.Info($"http: N = {n:N0}: inference p50 {inference.P50:F1} ms, KNN p50 {knn.P50:F1} ms, in-process search p50 {inProcess.P50:F1} ms");
+            BenchLog.Info($"http: N = {n:N0}: inference p50 {inference.P50:F1} ms, KNN p50 {knn.P50:F1} ms");
 
             LoadResult single;
             LoadResult concurrent;
@@ -110,8 +108,6 @@ internal sealed class HttpBenchmark
                 Format.Ms(inference.P50),
                 Format.Ms(knn.P50),
                 Format.Ms(knn.P99),
-                Format.Ms(inProcess.P50),
-                Format.Ms(single.Latency.P50 - inProcess.P50),
                 Format.MiB(peakRss),
                 fill.Reused ? "reused from an earlier run" : $"{Format.Seconds(fill.Elapsed)} s ({Format.Rate(n / fill.Elapsed.TotalSeconds)} vectors/s)");
         }
@@ -132,8 +128,6 @@ internal sealed class HttpBenchmark
         section.Table(checks);
         section.Paragraph(
             $"In-process references, measured just before the API starts ({effort.ReferenceRuns} runs each, after warm-up). " +
-            "In-process search is `ImageSearch.SearchAsync` on the same JPEG bytes, the engine the API runs (decode slot, preprocessing, the inference queue, KNN) without HTTP; " +
-            "the difference to the HTTP p50 is what HTTP (client, loopback, Kestrel, multipart, JSON) adds. " +
             "KNN alone is `VectorSearch.SearchAsync` with the API's default settings (exact sqlite-vec up to 20,000 images, the quantized index above) on the same database with perturbed stored vectors as queries. " +
             "API peak RSS is VmHWM of the API process after both load runs.");
         section.Table(references);
@@ -162,27 +156,6 @@ internal sealed class HttpBenchmark
             var query = vectors.Query(q, count);
             var stopwatch = Stopwatch.StartNew();
             await knn.SearchAsync(query, K);
-            times.Add(stopwatch.Elapsed.TotalMilliseconds);
-        }
-
-        return Distribution.Of(times);
-    }
-
-    private async Task<Distribution> InProcessSearchAsync(string database, byte[] query, int runs)
-    {
-        var embedder = new EmbedderOptions { ModelPath = context.Model.Path, IntraOpThreads = context.Threads, MaxBatchSize = context.BatchSize };
-        using var search = ImageSearch.Open(database, embedder, new KnnOptions());
-        await search.Knn.WarmAsync();
-        for (var i = 0; i < 3; i++)
-        {
-            await search.SearchAsync(query, K);
-        }
-
-        var times = new List<double>(runs);
-        for (var q = 0; q < runs; q++)
-        {
-            var stopwatch = Stopwatch.StartNew();
-            await search.SearchAsync(query, K);
             times.Add(stopwatch.Elapsed.TotalMilliseconds);
         }
 
