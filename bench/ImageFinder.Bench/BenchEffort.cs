@@ -18,7 +18,6 @@ internal sealed record BenchEffort
         HttpSingleClientRequests = 100,
         HttpSingleClientSeconds = 10,
         HttpConcurrentSeconds = 20,
-        ReferenceRuns = 30,
         KnnQueries = 100,
         KnnQueriesAboveOneHundredThousand = 30,
         MemoryIngestImages = 256,
@@ -36,7 +35,6 @@ internal sealed record BenchEffort
         HttpSingleClientRequests = 20,
         HttpSingleClientSeconds = 2,
         HttpConcurrentSeconds = 4,
-        ReferenceRuns = 10,
         KnnQueries = 20,
         KnnQueriesAboveOneHundredThousand = 10,
         MemoryIngestImages = 48,
@@ -69,9 +67,6 @@ internal sealed record BenchEffort
 
     /// <summary>Length of the 8-client run.</summary>
     public required double HttpConcurrentSeconds { get; init; }
-
-    /// <summary>Runs of the in-process references of section 3 (batch-1 inference, KNN alone).</summary>
-    public required int ReferenceRuns { get; init; }
 
     /// <summary>Timed KNN queries per method, for N up to 100,000.</summary>
     public required int KnnQueries { get; init; }

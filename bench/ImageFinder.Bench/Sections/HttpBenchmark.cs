@@ -35,6 +35,10 @@ internal sealed class HttpBenchmark
         var vectors = new SyntheticVectors();
         using var session = OnnxSession.Load(context.Model.Path, context.Threads);
         var ort = new OrtTimer(session, context.Model.Card, 1);
+        for (var i = 0; i < 5; i++)
+        {
+            ort.Run(1);
+        }
 
         var loads = new MarkdownTable("N", "clients", "requests", "seconds", "requests/s", "p50 ms", "p90 ms", "p99 ms");
         var checks = new MarkdownTable("N", "throughput 8 clients / 1 client", "target", "result", "1-client p50 ms", "bound: inference p50 + KNN p50 + 10 ms", "result");
@@ -47,30 +51,8 @@ internal sealed class HttpBenchmark
         {
             var fill = await SyntheticCollection.EnsureAsync(context.Paths.Work, context.Collection, vectors, n);
 
-            BenchLog.Info($"http: N = {n:N0}: in-process references");
-            var inference = ort.BatchOneLatency(effort.ReferenceRuns);
-            var knn = await KnnAloneAsync(fill.Database, vectors, n, effort.ReferenceRuns);
-            BenchLog.Info($"http: N = {n:N0}: inference p50 {inference.P50:F1} ms, KNN p50 {knn.P50:F1} ms");
-
-            LoadResult single;
-            LoadResult concurrent;
-            long peakRss;
             BenchLog.Info($"http: N = {n:N0}: starting the API");
-            await using (var server = await ApiServer.StartAsync(context, fill.Database, n))
-            {
-                using var client = new SearchClient(server.Address, query, K);
-                for (var i = 0; i < effort.HttpWarmupRequests; i++)
-                {
-                    await client.SearchAsync();
-                }
-
-                single = await LoadAsync(client, 1, effort.HttpSingleClientSeconds, effort.HttpSingleClientRequests);
-                BenchLog.Info($"http: N = {n:N0}: 1 client p50 {single.Latency.P50:F1} ms, {single.Throughput:F2} requests/s");
-                concurrent = await LoadAsync(client, ConcurrentClients, effort.HttpConcurrentSeconds, 0);
-                BenchLog.Info($"http: N = {n:N0}: {ConcurrentClients} clients p50 {concurrent.Latency.P50:F1} ms, {concurrent.Throughput:F2} requests/s");
-                peakRss = server.PeakResidentBytes();
-            }
-
+            var (single, concurrent, inference, knn, peakRss) = await MeasureAsync(fill.Database, n, query, ort, vectors);
             context.ApiPeakResidentBytes[n] = peakRss;
             split.Row(
                 Format.Count(n),
@@ -117,7 +99,7 @@ internal sealed class HttpBenchmark
             $"(`dotnet ImageFinder.Api.dll`, Production, Kestrel on 127.0.0.1) serving N synthetic 2048-d vectors (section 4 describes " +
             $"them) with the benchmark model: {context.Threads} intra-op threads, MaxBatchSize {context.BatchSize}. Latency is measured " +
             $"by the client from sending the request to reading the whole JSON answer. {effort.HttpWarmupRequests} untimed requests first. " +
-            $"One client: at least {effort.HttpSingleClientRequests} requests and {effort.HttpSingleClientSeconds} s; " +
+            $"One client: at least {effort.HttpSingleClientRequests} requests and {effort.HttpSingleClientSeconds} s of requests (its requests/s is requests over the sum of their latencies); " +
             $"{ConcurrentClients} clients: {effort.HttpConcurrentSeconds} s, each sending its next request when the last one is answered. " +
             "The client runs on the same cores as the server.");
         section.Table(loads);
@@ -127,7 +109,8 @@ internal sealed class HttpBenchmark
             $"batch-1 inference plus KNN alone plus {OverheadBudgetMs} ms, all measured in this run.");
         section.Table(checks);
         section.Paragraph(
-            $"In-process references, measured just before the API starts ({effort.ReferenceRuns} runs each, after warm-up). " +
+            "The references of the bound are measured in this process, in turn with the one-client requests: before each request, one bare batch-1 " +
+            "inference (`OnnxSession.Run` on a ready-made tensor, same threads) and one KNN-alone query, so drift of the shared machine moves all three alike. " +
             "KNN alone is `VectorSearch.SearchAsync` with the API's default settings (exact sqlite-vec up to 20,000 images, the quantized index above) on the same database with perturbed stored vectors as queries. " +
             "API peak RSS is VmHWM of the API process after both load runs.");
         section.Table(references);
@@ -139,27 +122,56 @@ internal sealed class HttpBenchmark
         section.Table(split);
     }
 
-    private async Task<Distribution> KnnAloneAsync(string database, SyntheticVectors vectors, int count, int runs)
+    /// <summary>The API serving <paramref name="database"/>: one client (with the bound's references), then 8 clients.</summary>
+    private async Task<Measurement> MeasureAsync(string database, int n, byte[] query, OrtTimer ort, SyntheticVectors vectors)
     {
-        // The same search the API runs with its default settings: exact up to 20,000 images, quantized above.
+        var effort = context.Effort;
+        await using var server = await ApiServer.StartAsync(context, database, n);
+
+        // KNN alone: the search the API runs with its default settings (exact up to 20,000 images, quantized above).
         using var store = VectorStore.Open(database, context.Collection);
-        using var knn = new VectorSearch(store, new KnnOptions());
-        await knn.WarmAsync();
-        for (var i = 0; i < 2; i++)
+        using var knnAlone = new VectorSearch(store, new KnnOptions());
+        await knnAlone.WarmAsync();
+        using var client = new SearchClient(server.Address, query, K);
+        for (var i = 0; i < effort.HttpWarmupRequests; i++)
         {
-            await knn.SearchAsync(vectors.Query(WarmupQueries + i, count), K);
+            ort.Run(1);
+            await knnAlone.SearchAsync(vectors.Query(WarmupQueries + i, n), K);
+            await client.SearchAsync();
         }
 
-        var times = new List<double>(runs);
-        for (var q = 0; q < runs; q++)
+        var (single, inference, knn) = await SingleClientAsync(client, ort, knnAlone, vectors, n, effort.HttpSingleClientSeconds, effort.HttpSingleClientRequests);
+        BenchLog.Info($"http: N = {n:N0}: 1 client p50 {single.Latency.P50:F1} ms, {single.Throughput:F2} requests/s; inference p50 {inference.P50:F1} ms, KNN p50 {knn.P50:F1} ms");
+        var concurrent = await LoadAsync(client, ConcurrentClients, effort.HttpConcurrentSeconds, 0);
+        BenchLog.Info($"http: N = {n:N0}: {ConcurrentClients} clients p50 {concurrent.Latency.P50:F1} ms, {concurrent.Throughput:F2} requests/s");
+        return new Measurement(single, concurrent, inference, knn, server.PeakResidentBytes());
+    }
+
+    /// <summary>
+    /// One client, with the references of the bound taken in turn with its requests: a bare batch-1 inference, a
+    /// KNN-alone query, then one HTTP search, repeated. Drift of the shared machine then moves all three alike.
+    /// The client's requests/s is requests over the sum of their latencies (the client never waits otherwise).
+    /// </summary>
+    private static async Task<(LoadResult Single, Distribution Inference, Distribution Knn)> SingleClientAsync(
+        SearchClient client, OrtTimer ort, VectorSearch knnAlone, SyntheticVectors vectors, int count, double minimumSeconds, int minimumRequests)
+    {
+        var timings = new List<SearchTiming>();
+        var inference = new List<double>();
+        var knn = new List<double>();
+        var busy = TimeSpan.Zero;
+        while (busy.TotalSeconds < minimumSeconds || timings.Count < minimumRequests)
         {
-            var query = vectors.Query(q, count);
+            inference.Add(ort.Run(1));
+            var query = vectors.Query(timings.Count, count);
             var stopwatch = Stopwatch.StartNew();
-            await knn.SearchAsync(query, K);
-            times.Add(stopwatch.Elapsed.TotalMilliseconds);
+            await knnAlone.SearchAsync(query, K);
+            knn.Add(stopwatch.Elapsed.TotalMilliseconds);
+            var timing = await client.SearchAsync();
+            timings.Add(timing);
+            busy += TimeSpan.FromMilliseconds(timing.Latency);
         }
 
-        return Distribution.Of(times);
+        return (new LoadResult(1, busy, timings), Distribution.Of(inference), Distribution.Of(knn));
     }
 
     private static async Task<LoadResult> LoadAsync(SearchClient client, int clients, double minimumSeconds, int minimumRequests)
@@ -177,6 +189,9 @@ internal sealed class HttpBenchmark
         stopwatch.Stop();
         return new LoadResult(clients, stopwatch.Elapsed, timings.ToList());
     }
+
+    /// <summary>Everything one collection size gives.</summary>
+    private sealed record Measurement(LoadResult Single, LoadResult Concurrent, Distribution Inference, Distribution Knn, long PeakRss);
 
     /// <summary>One load run: how many clients, how long, and every request's timing.</summary>
     private sealed record LoadResult(int Clients, TimeSpan Elapsed, IReadOnlyList<SearchTiming> Timings)
