@@ -17,15 +17,12 @@ public static class ImageHeader
         VipsRuntime.EnsureInitialized();
         fixed (byte* bytes = encoded)
         {
-            return Read(bytes, (nuint)encoded.Length, maxPixels, out _);
+            return Read(bytes, (nuint)encoded.Length, maxPixels);
         }
     }
 
-    /// <summary>
-    /// The same check on bytes the caller has pinned (libvips points into them while the header is open), also
-    /// giving the EXIF <paramref name="orientation"/> (1 = upright, also when there is none).
-    /// </summary>
-    internal static unsafe ImageSize Read(byte* bytes, nuint length, long maxPixels, out int orientation)
+    /// <summary>The same check on bytes the caller has pinned (libvips points into them while the header is open).</summary>
+    internal static unsafe ImageSize Read(byte* bytes, nuint length, long maxPixels)
     {
         using var header = VipsNative.NewFromBuffer(bytes, length);
         if (header.IsInvalid)
@@ -33,6 +30,12 @@ public static class ImageHeader
             throw new ImageDecodeException(ImageDecodeFailure.UnsupportedFormat, "Not an image format ImageFinder can read: " + VipsNative.TakeError());
         }
 
+        return Check(header, maxPixels);
+    }
+
+    /// <summary>The size of an opened image's header, after checking it against <paramref name="maxPixels"/>.</summary>
+    internal static ImageSize Check(VipsImageHandle header, long maxPixels)
+    {
         var size = new ImageSize(VipsNative.vips_image_get_width(header), VipsNative.vips_image_get_height(header));
         if ((long)size.Width * size.Height > maxPixels)
         {
@@ -41,7 +44,6 @@ public static class ImageHeader
                 $"The image declares {size.Width}x{size.Height} pixels, more than the limit of {maxPixels} (ImageFinder:MaxImagePixels).");
         }
 
-        orientation = VipsNative.vips_image_get_orientation(header);
         return size;
     }
 }

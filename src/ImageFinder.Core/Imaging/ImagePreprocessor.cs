@@ -53,9 +53,7 @@ public sealed class ImagePreprocessor
 
         fixed (byte* bytes = encoded)
         {
-            var length = (nuint)encoded.Length;
-            var size = ImageHeader.Read(bytes, length, maxPixels, out var orientation);
-            using var pixels = Decode(bytes, length, size, orientation);
+            using var pixels = Decode(bytes, (nuint)encoded.Length, out var size);
             CopyResampled(pixels, destination);
             return size;
         }
@@ -86,12 +84,11 @@ public sealed class ImagePreprocessor
     /// <summary>
     /// The lazy libvips pipeline, ready to be written to memory: 8-bit sRGB with 3 or 4 bands, its shorter side
     /// between <see cref="PreprocessingSpec.ResizeShorterSide"/> and twice that (or the original, if smaller).
+    /// The header is checked against the pixel limit before any pixel is decoded.
     /// </summary>
-    private unsafe VipsImageHandle Decode(byte* bytes, nuint length, ImageSize size, int orientation)
+    private unsafe VipsImageHandle Decode(byte* bytes, nuint length, out ImageSize size)
     {
         var target = spec.ResizeShorterSide;
-        var jpegShrink = IsJpeg(bytes, length) ? JpegShrinkFor(Math.Min(size.Width, size.Height), target) : 1;
-        var upright = orientation <= 1;
 
         // Every step returns a new image that holds a reference to the one before; the chain is released
         // together at the end, whatever step fails.
@@ -99,7 +96,24 @@ public sealed class ImagePreprocessor
 #pragma warning disable CA2000 // Step puts each new image into 'chain', which the finally block disposes.
         try
         {
-            var image = Step(chain, VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink, sequential: upright), "The image data could not be decoded");
+            // Opening reads only the header. An upright image that needs no JPEG shrink is decoded from this
+            // same handle; otherwise it is opened again with the options its decoding needs.
+            var image = VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink: 1, sequential: true);
+            if (image.IsInvalid)
+            {
+                image.Dispose();
+                throw new ImageDecodeException(ImageDecodeFailure.UnsupportedFormat, "Not an image format ImageFinder can read: " + VipsNative.TakeError());
+            }
+
+            chain.Add(image);
+            size = ImageHeader.Check(image, maxPixels);
+            var upright = VipsNative.vips_image_get_orientation(image) <= 1;
+            var jpegShrink = IsJpeg(bytes, length) ? JpegShrinkFor(Math.Min(size.Width, size.Height), target) : 1;
+            if (jpegShrink > 1 || !upright)
+            {
+                image = Step(chain, VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink, sequential: upright), "The image data could not be decoded");
+            }
+
             var width = VipsNative.vips_image_get_width(image);
             var height = VipsNative.vips_image_get_height(image);
             var shorter = Math.Min(width, height);

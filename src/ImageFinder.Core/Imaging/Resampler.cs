@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -57,6 +58,11 @@ internal static class Resampler
     private static void ResizeCropNormaliseRgb(ReadOnlySpan<byte> pixels, int width, int height, PreprocessingSpec spec, Span<float> destination)
     {
         var crop = spec.CropSize;
+        if (destination.Length < 3 * crop * crop || pixels.Length < width * height * 3)
+        {
+            throw new ArgumentException("The pixels or the destination are smaller than their sizes say.");
+        }
+
         var (resizedWidth, resizedHeight) = ResizedSize(width, height, spec.ResizeShorterSide);
         var columns = AxisFilter.Create(width, resizedWidth, (resizedWidth - crop) / 2, crop);
         var rows = AxisFilter.Create(height, resizedHeight, (resizedHeight - crop) / 2, crop);
@@ -64,17 +70,15 @@ internal static class Resampler
         // Only the source columns the crop reads.
         var lineStart = columns.SourceStart * 3;
         var lineLength = (columns.SourceEnd - columns.SourceStart) * 3;
-        var line = ArrayPool<float>.Shared.Rent(lineLength);
+        var padding = columns.MaxTaps * 3;
+        var line = ArrayPool<float>.Shared.Rent(lineLength + padding);
         try
         {
-            Span<float> scale = stackalloc float[3];
-            Span<float> offset = stackalloc float[3];
-            for (var c = 0; c < 3; c++)
-            {
-                // ((v / 255) − mean) / std as one multiply-add.
-                scale[c] = 1f / (255f * spec.Std[c]);
-                offset[c] = -spec.Mean[c] / spec.Std[c];
-            }
+            line.AsSpan(lineLength, padding).Clear();
+            // ((v / 255) − mean) / std as one multiply-add per channel.
+            float scaleR = 1f / (255f * spec.Std[0]), offsetR = -spec.Mean[0] / spec.Std[0];
+            float scaleG = 1f / (255f * spec.Std[1]), offsetG = -spec.Mean[1] / spec.Std[1];
+            float scaleB = 1f / (255f * spec.Std[2]), offsetB = -spec.Mean[2] / spec.Std[2];
 
             var plane = crop * crop;
             var lineSpan = line.AsSpan(0, lineLength);
@@ -90,23 +94,44 @@ internal static class Resampler
                 }
 
                 // Horizontal pass: each output pixel as a weighted sum of the line's pixels, then normalised.
-                var outRow = outY * crop;
-                for (var outX = 0; outX < crop; outX++)
+                // Unchecked indexing: AxisFilter keeps every tap within the line's columns, and the destination
+                // length was checked above.
+                ref var red = ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), outY * crop);
+                ref var green = ref Unsafe.Add(ref red, plane);
+                ref var blue = ref Unsafe.Add(ref green, plane);
+                ref var lineRef = ref MemoryMarshal.GetReference(lineSpan);
+                for (var outX = 0; outX < crop; outX += 2)
                 {
-                    var start = (columns.First[outX] - columns.SourceStart) * 3;
-                    var w = columns.WeightsOf(outX);
-                    var p = lineSpan.Slice(start, w.Length * 3);
-                    float r = 0, g = 0, b = 0;
-                    for (int t = 0, i = 0; t < w.Length; t++, i += 3)
+                    // Two output pixels at a time: six independent sums keep the multiply-adds from waiting on
+                    // each other. Weights past a pixel's own count are zero, and the line has zeroed padding
+                    // behind its end, so the longer of the two counts serves both.
+                    var second = Math.Min(outX + 1, crop - 1);
+                    ref var pixel0 = ref Unsafe.Add(ref lineRef, columns.LineOffset(outX));
+                    ref var pixel1 = ref Unsafe.Add(ref lineRef, columns.LineOffset(second));
+                    ref var weight0 = ref columns.FirstWeight(outX);
+                    ref var weight1 = ref columns.FirstWeight(second);
+                    var count = Math.Max(columns.Count[outX], columns.Count[second]);
+                    float r0 = 0, g0 = 0, b0 = 0, r1 = 0, g1 = 0, b1 = 0;
+                    for (var t = 0; t < count; t++)
                     {
-                        r += w[t] * p[i];
-                        g += w[t] * p[i + 1];
-                        b += w[t] * p[i + 2];
+                        var w0 = Unsafe.Add(ref weight0, t);
+                        var w1 = Unsafe.Add(ref weight1, t);
+                        r0 += w0 * pixel0;
+                        g0 += w0 * Unsafe.Add(ref pixel0, 1);
+                        b0 += w0 * Unsafe.Add(ref pixel0, 2);
+                        r1 += w1 * pixel1;
+                        g1 += w1 * Unsafe.Add(ref pixel1, 1);
+                        b1 += w1 * Unsafe.Add(ref pixel1, 2);
+                        pixel0 = ref Unsafe.Add(ref pixel0, 3);
+                        pixel1 = ref Unsafe.Add(ref pixel1, 3);
                     }
 
-                    destination[outRow + outX] = (r * scale[0]) + offset[0];
-                    destination[plane + outRow + outX] = (g * scale[1]) + offset[1];
-                    destination[(2 * plane) + outRow + outX] = (b * scale[2]) + offset[2];
+                    Unsafe.Add(ref red, outX) = (r0 * scaleR) + offsetR;
+                    Unsafe.Add(ref green, outX) = (g0 * scaleG) + offsetG;
+                    Unsafe.Add(ref blue, outX) = (b0 * scaleB) + offsetB;
+                    Unsafe.Add(ref red, second) = (r1 * scaleR) + offsetR;
+                    Unsafe.Add(ref green, second) = (g1 * scaleG) + offsetG;
+                    Unsafe.Add(ref blue, second) = (b1 * scaleB) + offsetB;
                 }
             }
         }
@@ -191,6 +216,15 @@ internal static class Resampler
         public int SourceEnd { get; }
 
         public ReadOnlySpan<float> WeightsOf(int output) => weights.AsSpan(output * stride, Count[output]);
+
+        /// <summary>Where <paramref name="output"/>'s first tap is in an RGB line that starts at <see cref="SourceStart"/>.</summary>
+        public int LineOffset(int output) => (First[output] - SourceStart) * 3;
+
+        /// <summary>The first of <paramref name="output"/>'s weights; the others follow it.</summary>
+        public ref float FirstWeight(int output) => ref weights[output * stride];
+
+        /// <summary>The most taps any output may have; weights past an output's own count are zero.</summary>
+        public int MaxTaps => stride;
 
         /// <summary>
         /// The filter taking <paramref name="inSize"/> samples to <paramref name="outSize"/>, for the outputs

@@ -7,6 +7,9 @@ public sealed class ResamplerTests
 {
     private static readonly PreprocessingSpec Spec = PreprocessingSpec.ImageNet;
 
+    /// <summary>An odd crop size: the horizontal pass works on pairs of pixels and must handle the last one alone.</summary>
+    private static readonly PreprocessingSpec OddCrop = new(121, 97, [0.5f, 0.4f, 0.3f], [0.2f, 0.25f, 0.3f]);
+
     [Theory]
     [InlineData(640, 480)] // 1.875x down: the triangle widens to five taps
     [InlineData(480, 270)] // slightly down, landscape
@@ -19,13 +22,16 @@ public sealed class ResamplerTests
         var pixels = new byte[width * height * 3];
         new Random(width * 31 + height).NextBytes(pixels);
 
-        var tensor = new float[Spec.TensorLength];
-        Resampler.ResizeCropNormalise(pixels, width, height, 3, Spec, tensor);
-
-        var expected = Reference(pixels, width, height);
-        for (var i = 0; i < tensor.Length; i++)
+        foreach (var spec in new[] { Spec, OddCrop })
         {
-            Assert.True(Math.Abs(tensor[i] - expected[i]) < 1e-4, $"element {i}: {tensor[i]} vs {expected[i]}");
+            var tensor = new float[spec.TensorLength];
+            Resampler.ResizeCropNormalise(pixels, width, height, 3, spec, tensor);
+
+            var expected = Reference(pixels, width, height, spec);
+            for (var i = 0; i < tensor.Length; i++)
+            {
+                Assert.True(Math.Abs(tensor[i] - expected[i]) < 1e-4, $"crop {spec.CropSize}, element {i}: {tensor[i]} vs {expected[i]}");
+            }
         }
     }
 
@@ -106,16 +112,17 @@ public sealed class ResamplerTests
     }
 
     /// <summary>The same filter written the slow, obvious way: every output pixel as a 2-D weighted sum, in double.</summary>
-    private static float[] Reference(byte[] pixels, int width, int height)
+    private static float[] Reference(byte[] pixels, int width, int height, PreprocessingSpec spec)
     {
-        var (resizedWidth, resizedHeight) = Resampler.ResizedSize(width, height, 256);
-        var left = (resizedWidth - 224) / 2;
-        var top = (resizedHeight - 224) / 2;
-        var result = new float[Spec.TensorLength];
-        for (var oy = 0; oy < 224; oy++)
+        var crop = spec.CropSize;
+        var (resizedWidth, resizedHeight) = Resampler.ResizedSize(width, height, spec.ResizeShorterSide);
+        var left = (resizedWidth - crop) / 2;
+        var top = (resizedHeight - crop) / 2;
+        var result = new float[spec.TensorLength];
+        for (var oy = 0; oy < crop; oy++)
         {
             var wy = Weights(height, resizedHeight, top + oy);
-            for (var ox = 0; ox < 224; ox++)
+            for (var ox = 0; ox < crop; ox++)
             {
                 var wx = Weights(width, resizedWidth, left + ox);
                 for (var c = 0; c < 3; c++)
@@ -129,7 +136,7 @@ public sealed class ResamplerTests
                         }
                     }
 
-                    result[(c * 224 * 224) + (oy * 224) + ox] = (float)(((sum / 255) - Spec.Mean[c]) / Spec.Std[c]);
+                    result[(c * crop * crop) + (oy * crop) + ox] = (float)(((sum / 255) - spec.Mean[c]) / spec.Std[c]);
                 }
             }
         }
