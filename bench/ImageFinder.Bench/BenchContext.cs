@@ -13,7 +13,8 @@ internal sealed class BenchContext
         Paths = paths;
         Model = model;
         Machine = machine;
-        Images = new TestImageFactory(Path.Combine(paths.Work, "images"));
+        Images = new TestImageFactory(Path.Combine(paths.Work, "images"), subsampledChroma: true);
+        FullChromaImages = new TestImageFactory(Path.Combine(paths.Work, "images"), subsampledChroma: false);
     }
 
     public BenchOptions Options { get; }
@@ -26,7 +27,11 @@ internal sealed class BenchContext
 
     public MachineInfo Machine { get; }
 
+    /// <summary>The test JPEGs every section uses: 4:2:0 chroma, as cameras write.</summary>
     public TestImageFactory Images { get; }
+
+    /// <summary>The same scenes with 4:4:4 chroma, for the decode section's second table.</summary>
+    public TestImageFactory FullChromaImages { get; }
 
     /// <summary>ONNX Runtime intra-op threads and ingest decode workers: one per core, the service's default.</summary>
     public int Threads => Environment.ProcessorCount;

@@ -4,11 +4,15 @@ using ImageFinder.Imaging;
 namespace ImageFinder.Bench.Support;
 
 /// <summary>
-/// Photo-like test JPEGs (quality 90) made with <see cref="ImageEncoder.Encode(ReadOnlySpan{byte}, int, int, int, EncodedFormat, int)"/>:
-/// a lit two-colour gradient, a dozen shaded discs, boxes and striped ellipses, and per-pixel sensor-like
-/// noise, so the files have realistic sizes and decode costs (flat colours would compress to almost
-/// nothing). Eight distinct images per size are kept in bench/work/images; ingest folders repeat them under
-/// different names.
+/// Photo-like test JPEGs (quality 90): a lit two-colour gradient, a dozen shaded discs, boxes and striped
+/// ellipses, and per-pixel sensor-like noise, so the files have realistic sizes and decode costs (flat colours
+/// would compress to almost nothing). Eight distinct images per size are kept in bench/work/images; ingest
+/// folders repeat them under different names.
+/// <para>
+/// The main set has 4:2:0 chroma subsampling, as cameras and phones write JPEGs (folder v2). The 4:4:4 set
+/// (folder v1: libvips keeps full-resolution chroma from quality 90 up, which the harness used before) has
+/// twice the chroma samples to decode; the decode section reports it beside the main set.
+/// </para>
 /// </summary>
 internal sealed class TestImageFactory
 {
@@ -22,8 +26,18 @@ internal sealed class TestImageFactory
     private readonly string root;
     private readonly Dictionary<ImageSize, IReadOnlyList<byte[]>> sources = [];
 
-    /// <param name="folder">The images go to <paramref name="folder"/>/v1 (the generator's version).</param>
-    public TestImageFactory(string folder) => root = Path.Combine(folder, "v1");
+    /// <param name="folder">The images go to <paramref name="folder"/>/v2 (4:2:0) or /v1 (4:4:4).</param>
+    /// <param name="subsampledChroma">4:2:0 chroma, as cameras write; false for full-resolution (4:4:4) chroma.</param>
+    public TestImageFactory(string folder, bool subsampledChroma)
+    {
+        SubsampledChroma = subsampledChroma;
+        root = Path.Combine(folder, subsampledChroma ? "v2" : "v1");
+    }
+
+    public bool SubsampledChroma { get; }
+
+    /// <summary>"4:2:0" or "4:4:4".</summary>
+    public string Chroma => SubsampledChroma ? "4:2:0" : "4:4:4";
 
     /// <summary>The distinct JPEGs of one size, generated once and kept on disk.</summary>
     public IReadOnlyList<byte[]> Sources(ImageSize size)
@@ -43,7 +57,10 @@ internal sealed class TestImageFactory
             {
                 BenchLog.Info($"images: generating {path}");
                 var pixels = Pixels(seed: (size.Width * 31) + i, size.Width, size.Height);
-                File.WriteAllBytes(path + ".tmp", ImageEncoder.Encode(pixels, size.Width, size.Height, 3, EncodedFormat.Jpeg, Quality));
+                var jpeg = SubsampledChroma
+                    ? ImageEncoder.EncodeSubsampledJpeg(pixels, size.Width, size.Height, Quality)
+                    : ImageEncoder.Encode(pixels, size.Width, size.Height, 3, EncodedFormat.Jpeg, Quality);
+                File.WriteAllBytes(path + ".tmp", jpeg);
                 File.Move(path + ".tmp", path, overwrite: true);
             }
 

@@ -13,7 +13,18 @@ public static class ImageEncoder
     /// Encodes 8-bit interleaved pixels, optionally tagging an EXIF orientation (1..8) or declaring 4-band
     /// pixels to be CMYK (JPEG and TIFF keep both), as cameras and print workflows write them.
     /// </summary>
-    public static unsafe byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int bands, EncodedFormat format, int quality, int? exifOrientation, bool cmyk)
+    public static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, int bands, EncodedFormat format, int quality, int? exifOrientation, bool cmyk) =>
+        Encode(pixels, width, height, bands, format, quality, exifOrientation, cmyk, subsampleChroma: false);
+
+    /// <summary>
+    /// RGB pixels as a JPEG with 4:2:0 chroma subsampling at any quality, as cameras and phones write them
+    /// (libvips on its own keeps full-resolution chroma from quality 90 up).
+    /// </summary>
+    internal static byte[] EncodeSubsampledJpeg(ReadOnlySpan<byte> rgb, int width, int height, int quality) =>
+        Encode(rgb, width, height, 3, EncodedFormat.Jpeg, quality, exifOrientation: null, cmyk: false, subsampleChroma: true);
+
+    private static unsafe byte[] Encode(
+        ReadOnlySpan<byte> pixels, int width, int height, int bands, EncodedFormat format, int quality, int? exifOrientation, bool cmyk, bool subsampleChroma)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
@@ -49,7 +60,7 @@ public static class ImageEncoder
                 VipsNative.vips_image_set_int(tagged, "orientation", orientation);
             }
 
-            return Write(tagged, format, quality);
+            return Write(tagged, format, quality, subsampleChroma);
         }
     }
 
@@ -75,11 +86,11 @@ public static class ImageEncoder
         }
     }
 
-    private static byte[] Write(VipsImageHandle image, EncodedFormat format, int quality)
+    private static byte[] Write(VipsImageHandle image, EncodedFormat format, int quality, bool subsampleChroma = false)
     {
         var suffix = format switch
         {
-            EncodedFormat.Jpeg => $".jpg[Q={quality}]",
+            EncodedFormat.Jpeg => subsampleChroma ? $".jpg[Q={quality},subsample_mode=on]" : $".jpg[Q={quality}]",
             EncodedFormat.Png => ".png",
             EncodedFormat.WebP => $".webp[Q={quality}]",
             EncodedFormat.Gif => ".gif",
