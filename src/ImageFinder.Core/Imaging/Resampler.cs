@@ -75,63 +75,55 @@ internal static class Resampler
         try
         {
             line.AsSpan(lineLength, padding).Clear();
-            // ((v / 255) − mean) / std as one multiply-add per channel.
-            float scaleR = 1f / (255f * spec.Std[0]), offsetR = -spec.Mean[0] / spec.Std[0];
-            float scaleG = 1f / (255f * spec.Std[1]), offsetG = -spec.Mean[1] / spec.Std[1];
-            float scaleB = 1f / (255f * spec.Std[2]), offsetB = -spec.Mean[2] / spec.Std[2];
+            // ((v / 255) − mean) / std as one multiply-add per channel (the fourth lane is unused).
+            var scale = Vector128.Create(1f / (255f * spec.Std[0]), 1f / (255f * spec.Std[1]), 1f / (255f * spec.Std[2]), 0f);
+            var offset = Vector128.Create(-spec.Mean[0] / spec.Std[0], -spec.Mean[1] / spec.Std[1], -spec.Mean[2] / spec.Std[2], 0f);
+            var rowStride = width * 3;
 
             var plane = crop * crop;
             var lineSpan = line.AsSpan(0, lineLength);
             for (var outY = 0; outY < crop; outY++)
             {
                 // Vertical pass, straight from the 8-bit rows: this output row as a weighted sum of source rows.
-                var first = rows.First[outY];
                 var weights = rows.WeightsOf(outY);
-                lineSpan.Clear();
-                for (var t = 0; t < weights.Length; t++)
-                {
-                    AddWeighted(pixels.Slice(((first + t) * width * 3) + lineStart, lineLength), weights[t], lineSpan);
-                }
+                WeightedSumOfRows(pixels, (rows.First[outY] * rowStride) + lineStart, rowStride, weights, lineSpan);
 
                 // Horizontal pass: each output pixel as a weighted sum of the line's pixels, then normalised.
-                // Unchecked indexing: AxisFilter keeps every tap within the line's columns, and the destination
-                // length was checked above.
                 ref var red = ref Unsafe.Add(ref MemoryMarshal.GetReference(destination), outY * crop);
                 ref var green = ref Unsafe.Add(ref red, plane);
                 ref var blue = ref Unsafe.Add(ref green, plane);
                 ref var lineRef = ref MemoryMarshal.GetReference(lineSpan);
-                for (var outX = 0; outX < crop; outX += 2)
+                for (var outX = 0; outX < crop; outX += 4)
                 {
-                    // Two output pixels at a time: six independent sums keep the multiply-adds from waiting on
-                    // each other. Weights past a pixel's own count are zero, and the line has zeroed padding
-                    // behind its end, so the longer of the two counts serves both.
-                    var second = Math.Min(outX + 1, crop - 1);
-                    ref var pixel0 = ref Unsafe.Add(ref lineRef, columns.LineOffset(outX));
-                    ref var pixel1 = ref Unsafe.Add(ref lineRef, columns.LineOffset(second));
-                    ref var weight0 = ref columns.FirstWeight(outX);
-                    ref var weight1 = ref columns.FirstWeight(second);
-                    var count = Math.Max(columns.Count[outX], columns.Count[second]);
-                    float r0 = 0, g0 = 0, b0 = 0, r1 = 0, g1 = 0, b1 = 0;
+                    // Four output pixels at a time, each an (R, G, B, next R) vector: four independent sums keep
+                    // the multiply-adds from waiting on each other. Weights past a pixel's own count are zero and
+                    // the line has zeroed padding behind its end, so the longest count of the four serves all,
+                    // and the fourth lane may read one float past a pixel. Unchecked indexing: AxisFilter keeps
+                    // every tap within the line, and the destination length was checked above.
+                    int x1 = Math.Min(outX + 1, crop - 1), x2 = Math.Min(outX + 2, crop - 1), x3 = Math.Min(outX + 3, crop - 1);
+                    ref var p0 = ref Unsafe.Add(ref lineRef, columns.LineOffset(outX));
+                    ref var p1 = ref Unsafe.Add(ref lineRef, columns.LineOffset(x1));
+                    ref var p2 = ref Unsafe.Add(ref lineRef, columns.LineOffset(x2));
+                    ref var p3 = ref Unsafe.Add(ref lineRef, columns.LineOffset(x3));
+                    ref var w0 = ref columns.FirstWeight(outX);
+                    ref var w1 = ref columns.FirstWeight(x1);
+                    ref var w2 = ref columns.FirstWeight(x2);
+                    ref var w3 = ref columns.FirstWeight(x3);
+                    var count = Math.Max(Math.Max(columns.Count[outX], columns.Count[x1]), Math.Max(columns.Count[x2], columns.Count[x3]));
+                    Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
                     for (var t = 0; t < count; t++)
                     {
-                        var w0 = Unsafe.Add(ref weight0, t);
-                        var w1 = Unsafe.Add(ref weight1, t);
-                        r0 += w0 * pixel0;
-                        g0 += w0 * Unsafe.Add(ref pixel0, 1);
-                        b0 += w0 * Unsafe.Add(ref pixel0, 2);
-                        r1 += w1 * pixel1;
-                        g1 += w1 * Unsafe.Add(ref pixel1, 1);
-                        b1 += w1 * Unsafe.Add(ref pixel1, 2);
-                        pixel0 = ref Unsafe.Add(ref pixel0, 3);
-                        pixel1 = ref Unsafe.Add(ref pixel1, 3);
+                        var at = (nuint)(t * 3);
+                        a0 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref p0, at), Vector128.Create(Unsafe.Add(ref w0, t)), a0);
+                        a1 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref p1, at), Vector128.Create(Unsafe.Add(ref w1, t)), a1);
+                        a2 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref p2, at), Vector128.Create(Unsafe.Add(ref w2, t)), a2);
+                        a3 = Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref p3, at), Vector128.Create(Unsafe.Add(ref w3, t)), a3);
                     }
 
-                    Unsafe.Add(ref red, outX) = (r0 * scaleR) + offsetR;
-                    Unsafe.Add(ref green, outX) = (g0 * scaleG) + offsetG;
-                    Unsafe.Add(ref blue, outX) = (b0 * scaleB) + offsetB;
-                    Unsafe.Add(ref red, second) = (r1 * scaleR) + offsetR;
-                    Unsafe.Add(ref green, second) = (g1 * scaleG) + offsetG;
-                    Unsafe.Add(ref blue, second) = (b1 * scaleB) + offsetB;
+                    Store(Vector128.FusedMultiplyAdd(a0, scale, offset), ref red, ref green, ref blue, outX);
+                    Store(Vector128.FusedMultiplyAdd(a1, scale, offset), ref red, ref green, ref blue, x1);
+                    Store(Vector128.FusedMultiplyAdd(a2, scale, offset), ref red, ref green, ref blue, x2);
+                    Store(Vector128.FusedMultiplyAdd(a3, scale, offset), ref red, ref green, ref blue, x3);
                 }
             }
         }
@@ -141,37 +133,58 @@ internal static class Resampler
         }
     }
 
-    /// <summary><paramref name="sum"/> += <paramref name="weight"/> · <paramref name="source"/>, widening the bytes to floats 32 at a time.</summary>
-    private static void AddWeighted(ReadOnlySpan<byte> source, float weight, Span<float> sum)
+    private static void Store(Vector128<float> rgb, ref float red, ref float green, ref float blue, int x)
     {
+        Unsafe.Add(ref red, x) = rgb.GetElement(0);
+        Unsafe.Add(ref green, x) = rgb.GetElement(1);
+        Unsafe.Add(ref blue, x) = rgb.GetElement(2);
+    }
+
+    /// <summary>
+    /// <paramref name="line"/> = Σ weights[t] · the bytes at <paramref name="start"/> + t · <paramref name="stride"/>,
+    /// widening the bytes to floats 32 at a time and keeping the sums in registers across the taps. The caller
+    /// guarantees every row read lies inside <paramref name="pixels"/> (checked once, before the passes).
+    /// </summary>
+    private static void WeightedSumOfRows(ReadOnlySpan<byte> pixels, int start, int stride, ReadOnlySpan<float> weights, Span<float> line)
+    {
+        ref var source = ref Unsafe.Add(ref MemoryMarshal.GetReference(pixels), start);
+        ref var sum = ref MemoryMarshal.GetReference(line);
+        var length = line.Length;
         var i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            var w = Vector256.Create(weight);
-            ref var from = ref MemoryMarshal.GetReference(source);
-            ref var to = ref MemoryMarshal.GetReference(sum);
-            for (; i <= source.Length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            for (; i <= length - Vector256<byte>.Count; i += Vector256<byte>.Count)
             {
-                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref from, (nuint)i));
-                var (a, b) = Vector256.Widen(low);
-                var (c, d) = Vector256.Widen(high);
-                Accumulate(ref to, i, a, w);
-                Accumulate(ref to, i + 8, b, w);
-                Accumulate(ref to, i + 16, c, w);
-                Accumulate(ref to, i + 24, d, w);
+                Vector256<float> a = default, b = default, c = default, d = default;
+                for (var t = 0; t < weights.Length; t++)
+                {
+                    var w = Vector256.Create(weights[t]);
+                    var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref source, (nuint)((t * stride) + i)));
+                    var (q0, q1) = Vector256.Widen(low);
+                    var (q2, q3) = Vector256.Widen(high);
+                    a = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q0), w, a);
+                    b = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q1), w, b);
+                    c = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q2), w, c);
+                    d = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q3), w, d);
+                }
+
+                a.StoreUnsafe(ref sum, (nuint)i);
+                b.StoreUnsafe(ref sum, (nuint)(i + 8));
+                c.StoreUnsafe(ref sum, (nuint)(i + 16));
+                d.StoreUnsafe(ref sum, (nuint)(i + 24));
             }
         }
 
-        for (; i < source.Length; i++)
+        for (; i < length; i++)
         {
-            sum[i] += weight * source[i];
-        }
-    }
+            var total = 0f;
+            for (var t = 0; t < weights.Length; t++)
+            {
+                total += weights[t] * Unsafe.Add(ref source, (t * stride) + i);
+            }
 
-    private static void Accumulate(ref float sum, int offset, Vector256<uint> values, Vector256<float> weight)
-    {
-        var at = Vector256.LoadUnsafe(ref sum, (nuint)offset);
-        Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(values), weight, at).StoreUnsafe(ref sum, (nuint)offset);
+            Unsafe.Add(ref sum, i) = total;
+        }
     }
 
     /// <summary>
