@@ -29,7 +29,7 @@ internal static class BareLibvips
     {
         fixed (byte* bytes = encoded)
         {
-            using var image = VipsNative.NewFromBufferForDecode(bytes, (nuint)encoded.Length, shrink, sequential: true);
+            using var image = VipsNative.NewFromBufferForDecode(bytes, (nuint)encoded.Length, shrink);
             var pixels = image.IsInvalid ? IntPtr.Zero : VipsNative.vips_image_write_to_memory(image, out _);
             if (pixels == IntPtr.Zero)
             {

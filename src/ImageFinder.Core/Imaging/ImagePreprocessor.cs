@@ -6,9 +6,9 @@ namespace ImageFinder.Imaging;
 /// Turns encoded image bytes (JPEG, PNG, WebP, GIF, TIFF, HEIF… whatever this libvips build reads) into a
 /// normalised CHW float tensor. libvips decodes: header check against the pixel limit, then a lazy pipeline of
 /// shrink-on-load (JPEGs are decoded at 1/2, 1/4 or 1/8 size in the DCT domain, as long as the shorter side
-/// stays at least <see cref="PreprocessingSpec.ResizeShorterSide"/>), EXIF auto-rotation, a box shrink of
-/// whatever is still over twice that size, and conversion of any colour space (grey, CMYK, 16-bit) to 8-bit
-/// sRGB. <see cref="Resampler"/> then resizes, crops, flattens alpha and normalises in one pass, computing
+/// stays at least <see cref="PreprocessingSpec.ResizeShorterSide"/>), conversion of any colour space (grey,
+/// CMYK, 16-bit) to 8-bit sRGB, a box shrink of whatever is still over twice that size, all read top to bottom
+/// once, then EXIF auto-rotation of the small result. <see cref="Resampler"/> then resizes, crops, flattens alpha and normalises in one pass, computing
 /// only the crop. Thread-safe; call it from many threads.
 /// </summary>
 public sealed class ImagePreprocessor
@@ -96,9 +96,9 @@ public sealed class ImagePreprocessor
 #pragma warning disable CA2000 // Step puts each new image into 'chain', which the finally block disposes.
         try
         {
-            // Opening reads only the header. An upright image that needs no JPEG shrink is decoded from this
-            // same handle; otherwise it is opened again with the options its decoding needs.
-            var image = VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink: 1, sequential: true);
+            // Opening reads only the header. An image that needs no JPEG shrink is decoded from this same
+            // handle; otherwise it is opened again with the shrink.
+            var image = VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink: 1);
             if (image.IsInvalid)
             {
                 image.Dispose();
@@ -109,9 +109,9 @@ public sealed class ImagePreprocessor
             size = ImageHeader.Check(image, maxPixels);
             var upright = VipsNative.vips_image_get_orientation(image) <= 1;
             var jpegShrink = IsJpeg(bytes, length) ? JpegShrinkFor(Math.Min(size.Width, size.Height), target) : 1;
-            if (jpegShrink > 1 || !upright)
+            if (jpegShrink > 1)
             {
-                image = Step(chain, VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink, sequential: upright), "The image data could not be decoded");
+                image = Step(chain, VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink), "The image data could not be decoded");
             }
 
             var width = VipsNative.vips_image_get_width(image);
@@ -123,11 +123,6 @@ public sealed class ImagePreprocessor
                 // An extreme strip: only its centre square can reach the crop. Cutting it out first keeps every
                 // later step small (a 4000x1 strip would otherwise become a 1,024,000x256 resize).
                 image = Step(chain, VipsNative.ExtractArea(image, (width - shorter) / 2, (height - shorter) / 2, shorter, shorter), "The image could not be cropped");
-            }
-
-            if (!upright)
-            {
-                image = Step(chain, VipsNative.Autorot(image), "The image could not be rotated upright");
             }
 
             image = Step(chain, ToSrgb8(image), "The image's colours could not be converted to 8-bit sRGB");
@@ -143,6 +138,14 @@ public sealed class ImagePreprocessor
                 }
 
                 image = Step(chain, VipsNative.Shrink(image, boxShrink), "The image could not be shrunk");
+            }
+
+            if (!upright)
+            {
+                // Rotating reads out of order, which a top-to-bottom decode cannot serve: the image, small by
+                // now, is decoded into memory first and turned upright there.
+                image = Step(chain, VipsNative.CopyMemory(image), "The image data could not be decoded");
+                image = Step(chain, VipsNative.Autorot(image), "The image could not be rotated upright");
             }
 
             // The caller owns the last image, which keeps the ones before it alive.

@@ -75,12 +75,14 @@ public sealed class ImagePreprocessorTests
         AssertPlane(tensor.AsSpan(2 * plane, plane), ((200 / 255f) - 0.406f) / 0.225f);
     }
 
-    [Fact]
-    public void Exif_orientation_is_applied_before_cropping()
+    [Theory]
+    [InlineData(EncodedFormat.Jpeg, 300, 100)]
+    [InlineData(EncodedFormat.Jpeg, 3000, 1000)] // decoded at 1/2 size, then rotated
+    [InlineData(EncodedFormat.Tiff, 3000, 1000)] // box-shrunk by 3 while streaming, then rotated
+    public void Exif_orientation_is_applied_before_cropping(EncodedFormat format, int width, int height)
     {
-        // 300x100, left half black, right half white, tagged "rotate 90° clockwise" (orientation 6):
-        // upright it is 100x300 with the black half on top.
-        const int width = 300, height = 100;
+        // Left half black, right half white, tagged "rotate 90° clockwise" (orientation 6): upright it is
+        // taller than wide, with the black half on top.
         var pixels = new byte[width * height * 3];
         for (var y = 0; y < height; y++)
         {
@@ -91,9 +93,11 @@ public sealed class ImagePreprocessorTests
             }
         }
 
-        var jpeg = ImageEncoder.Encode(pixels, width, height, 3, EncodedFormat.Jpeg, 95, exifOrientation: 6, cmyk: false);
+        var encoded = ImageEncoder.Encode(pixels, width, height, 3, format, 95, exifOrientation: 6, cmyk: false);
         var tensor = new float[Spec.TensorLength];
-        preprocessor.Prepare(jpeg, tensor);
+        var size = preprocessor.Prepare(encoded, tensor);
+
+        Assert.Equal(new ImageSize(width, height), size);
 
         var black = (0f - 0.485f) / 0.229f;
         var white = (1f - 0.485f) / 0.229f;

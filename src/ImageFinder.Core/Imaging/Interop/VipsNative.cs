@@ -64,21 +64,13 @@ internal static unsafe partial class VipsNative
     private static ReadOnlySpan<byte> BackgroundOption => "background\0"u8;
 
     // Decoding options per JPEG shrink-on-load factor (index 0..3 for 1, 2, 4, 8), read top to bottom once
-    // (no whole-image buffer) or with random access (needed to rotate). Non-JPEG loaders get no "shrink".
+    // (no whole-image buffer). Non-JPEG loaders get no "shrink".
     private static readonly byte[][] SequentialLoads =
     [
         "access=sequential,fail_on=error\0"u8.ToArray(),
         "access=sequential,fail_on=error,shrink=2\0"u8.ToArray(),
         "access=sequential,fail_on=error,shrink=4\0"u8.ToArray(),
         "access=sequential,fail_on=error,shrink=8\0"u8.ToArray(),
-    ];
-
-    private static readonly byte[][] RandomAccessLoads =
-    [
-        "fail_on=error\0"u8.ToArray(),
-        "fail_on=error,shrink=2\0"u8.ToArray(),
-        "fail_on=error,shrink=4\0"u8.ToArray(),
-        "fail_on=error,shrink=8\0"u8.ToArray(),
     ];
 
     [LibraryImport(NativeLibraries.Vips, StringMarshalling = StringMarshalling.Utf8)]
@@ -140,6 +132,9 @@ internal static unsafe partial class VipsNative
     internal static partial IntPtr vips_array_double_new(double* array, int n);
 
     [LibraryImport(NativeLibraries.Vips)]
+    internal static partial IntPtr vips_image_copy_memory(VipsImageHandle image);
+
+    [LibraryImport(NativeLibraries.Vips)]
     internal static partial void vips_area_unref(IntPtr area);
 
     [LibraryImport(NativeLibraries.Vips)]
@@ -158,12 +153,11 @@ internal static unsafe partial class VipsNative
     }
 
     /// <summary>
-    /// Opens the image lazily for decoding, failing on truncated or broken data. <paramref name="jpegShrink"/>
-    /// (1, 2, 4 or 8; JPEG only) makes libjpeg decode at that fraction of the size, in the DCT domain.
-    /// <paramref name="sequential"/> reads it top to bottom once, without a whole-image buffer; rotating
-    /// needs random access instead.
+    /// Opens the image lazily for one top-to-bottom decode (no whole-image buffer), failing on truncated or
+    /// broken data. <paramref name="jpegShrink"/> (1, 2, 4 or 8; JPEG only) makes libjpeg decode at that
+    /// fraction of the size, in the DCT domain.
     /// </summary>
-    internal static VipsImageHandle NewFromBufferForDecode(byte* buffer, nuint length, int jpegShrink, bool sequential)
+    internal static VipsImageHandle NewFromBufferForDecode(byte* buffer, nuint length, int jpegShrink)
     {
         var index = jpegShrink switch
         {
@@ -174,7 +168,7 @@ internal static unsafe partial class VipsNative
             _ => throw new ArgumentOutOfRangeException(nameof(jpegShrink), jpegShrink, "JPEG shrink-on-load is 1, 2, 4 or 8."),
         };
 
-        fixed (byte* options = (sequential ? SequentialLoads : RandomAccessLoads)[index])
+        fixed (byte* options = SequentialLoads[index])
         {
             return new VipsImageHandle(NewFromBufferFn(buffer, length, options, IntPtr.Zero));
         }
@@ -187,6 +181,13 @@ internal static unsafe partial class VipsNative
         var status = ShrinkFn(image.DangerousGetHandle(), &result, factor, factor, IntPtr.Zero);
         GC.KeepAlive(image);
         return Checked(status, result);
+    }
+
+    /// <summary>The image's pixels computed into memory (a new image that no longer depends on its source).</summary>
+    internal static VipsImageHandle CopyMemory(VipsImageHandle image)
+    {
+        var result = vips_image_copy_memory(image);
+        return new VipsImageHandle(result);
     }
 
     /// <summary>Turns the image upright as its EXIF orientation says (needs random access).</summary>
