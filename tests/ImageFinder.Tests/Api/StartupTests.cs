@@ -25,18 +25,18 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_model_file_fails_host_start_up_naming_the_setting()
+    public async Task A_missing_model_file_fails_host_start_up_naming_the_setting()
     {
-        var error = StartAndCatch(new Dictionary<string, string?> { ["ImageFinder:ModelPath"] = temp.Combine("missing.onnx") });
+        var error = await FailedStartup.CatchAsync(temp.Combine("x.db"), new Dictionary<string, string?> { ["ImageFinder:ModelPath"] = temp.Combine("missing.onnx") });
 
         Assert.Contains("ImageFinder:ModelPath", error.Message);
         Assert.Contains("missing.onnx", error.Message);
     }
 
     [Fact]
-    public void An_out_of_range_setting_fails_host_start_up_naming_it()
+    public async Task An_out_of_range_setting_fails_host_start_up_naming_it()
     {
-        var error = StartAndCatch(new Dictionary<string, string?> { ["ImageFinder:MaxBatchSize"] = "0" });
+        var error = await FailedStartup.CatchAsync(temp.Combine("x.db"), new Dictionary<string, string?> { ["ImageFinder:MaxBatchSize"] = "0" });
 
         Assert.Contains("MaxBatchSize", error.Message);
     }
@@ -61,20 +61,4 @@ public sealed class StartupTests : IDisposable
     }
 
     public void Dispose() => temp.Dispose();
-
-    private Exception StartAndCatch(Dictionary<string, string?> settings)
-    {
-        var factory = new ApiFactory(temp.Combine("x.db"), settings);
-        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-        try
-        {
-            factory.Dispose();
-        }
-        catch (ArgumentNullException)
-        {
-            // WebApplicationFactory cannot stop a host that never started; nothing is left running.
-        }
-
-        return error;
-    }
 }
