@@ -46,6 +46,8 @@ public sealed class BrowserTests(WebFixture web) : IAsyncLifetime
         // The query is shown from the chosen file itself (a blob: URL, allowed by the policy).
         Assert.StartsWith("blob:", await page.EvaluateAsync<string>("document.getElementById('query-image').src"), StringComparison.Ordinal);
         Assert.StartsWith("model: tiny-test-cnn", await page.EvaluateAsync<string>("document.getElementById('model').textContent"), StringComparison.Ordinal);
+        Assert.Matches(@"^server: decode \d+\.\d ms · inference \d+\.\d ms · knn \d+\.\d ms$", await page.EvaluateAsync<string>("document.getElementById('timing').textContent"));
+        Assert.False(await page.EvaluateAsync<bool>("document.getElementById('timing').hidden"));
         await page.ScreenshotAsync(Path.Combine(WebFixture.Artifacts, "search.png"));
         Assert.Empty(await page.CspViolationsAsync());
     }
@@ -138,6 +140,8 @@ public sealed class BrowserTests(WebFixture web) : IAsyncLifetime
         var ids = await page.EvaluateAsync<long[]>("[...document.querySelectorAll('#results .result')].map(r => Number(r.dataset.id))");
         Assert.Equal(12, ids.Length);
         Assert.DoesNotContain(chosen, ids);
+        // No image was decoded or embedded: no server timing to show.
+        Assert.True(await page.EvaluateAsync<bool>("document.getElementById('timing').hidden"));
         Assert.EndsWith($"/images/{chosen}/file?size=320", await page.EvaluateAsync<string>("document.getElementById('query-image').src"), StringComparison.Ordinal);
         // Every thumbnail loads (a JPEG of at most 160 px from /images/{id}/file?size=160).
         await page.EvaluateAsync<bool>("(document.querySelectorAll('#results img').forEach(i => i.loading = 'eager'), true)");

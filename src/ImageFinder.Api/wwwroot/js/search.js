@@ -1,6 +1,6 @@
 // The search page: a file (dropped or chosen) or an image URL is sent to the API, and the nearest images
 // come back as a grid of thumbnails. "More like this" searches with a stored image.
-import { call, clearError, original, searchFile, searchUrl, showError, similar, thumbnail } from './api.js';
+import { call, clearError, original, searchFile, searchUrl, serverTiming, showError, similar, thumbnail } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const drop = $('drop');
@@ -11,6 +11,7 @@ const kInput = $('k');
 const maxDistanceInput = $('max-distance');
 const errorBox = $('error');
 const statusLine = $('status');
+const timingLine = $('timing');
 const queryView = $('query-view');
 const queryImage = $('query-image');
 const queryCaption = $('query-caption');
@@ -101,12 +102,16 @@ async function run(request) {
   const mine = ++generation;
   clearError(errorBox);
   statusLine.textContent = 'Searching…';
+  timingLine.hidden = true;
   document.body.dataset.state = 'searching';
   try {
-    const { body } = await request();
+    const { body, response } = await request();
     if (mine !== generation) return;
     showModel(body.model);
     renderResults(body, settings().maxDistance);
+    const timing = serverTiming(response);
+    timingLine.textContent = timing ? `server: ${timing}` : '';
+    timingLine.hidden = !timing;
     document.body.dataset.state = 'done';
   } catch (error) {
     if (mine !== generation) return;
