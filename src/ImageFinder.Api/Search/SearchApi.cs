@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Security;
@@ -142,11 +141,9 @@ public static class SearchApi
     {
         try
         {
-            var embedding = await search.Embedder.EmbedAsync(image, cancellationToken);
-            var knnStarted = Stopwatch.GetTimestamp();
-            var hits = await search.Knn.SearchAsync(embedding.Vector, k, cancellationToken);
-            response.Headers[ServerTiming.HeaderName] = ServerTiming.Format(embedding.Decode, embedding.Inference, Stopwatch.GetElapsedTime(knnStarted));
-            return TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, hits, maxDistance));
+            var result = await search.SearchAsync(image, k, cancellationToken);
+            response.Headers[ServerTiming.HeaderName] = ServerTiming.Format(result.Decode, result.Inference, result.Knn);
+            return TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, result.Hits, maxDistance));
         }
         catch (ImageDecodeException e)
         {

@@ -46,9 +46,9 @@ internal static class SearchCommand
 
         try
         {
-            var hits = await search.SearchAsync(await File.ReadAllBytesAsync(image.FullName, cancellationToken), k, cancellationToken);
+            var result = await search.SearchAsync(await File.ReadAllBytesAsync(image.FullName, cancellationToken), k, cancellationToken);
             await output.WriteLineAsync($"model: {search.Model.Name}");
-            foreach (var hit in hits)
+            foreach (var hit in result.Hits)
             {
                 await output.WriteLineAsync($"{hit.Id}\t{hit.Distance:F4}\t{hit.Source}");
             }

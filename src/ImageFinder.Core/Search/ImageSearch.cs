@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ImageFinder.Inference;
 using ImageFinder.Storage;
 
@@ -43,12 +44,14 @@ public sealed class ImageSearch : IDisposable
         }
     }
 
-    /// <summary>The <paramref name="k"/> stored images nearest to <paramref name="image"/>, nearest first.</summary>
+    /// <summary>The <paramref name="k"/> stored images nearest to <paramref name="image"/>, nearest first, with the time each step took.</summary>
     /// <exception cref="Imaging.ImageDecodeException">The bytes are not a usable image.</exception>
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(ReadOnlyMemory<byte> image, int k, CancellationToken cancellationToken = default)
+    public async Task<ImageSearchResult> SearchAsync(ReadOnlyMemory<byte> image, int k, CancellationToken cancellationToken = default)
     {
         var embedding = await embedder.EmbedAsync(image, cancellationToken).ConfigureAwait(false);
-        return await Knn.SearchAsync(embedding.Vector, k, cancellationToken).ConfigureAwait(false);
+        var knnStarted = Stopwatch.GetTimestamp();
+        var hits = await Knn.SearchAsync(embedding.Vector, k, cancellationToken).ConfigureAwait(false);
+        return new ImageSearchResult(hits, embedding.Decode, embedding.Inference, Stopwatch.GetElapsedTime(knnStarted));
     }
 
     /// <summary>
