@@ -82,7 +82,7 @@ public sealed class ImagePreprocessor
         length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
 
     /// <summary>
-    /// The lazy libvips pipeline, ready to be written to memory: 8-bit sRGB with 3 or 4 bands, its shorter side
+    /// The lazy libvips pipeline, ready to be written to memory: 8-bit sRGB with 3 bands (alpha flattened onto white), its shorter side
     /// between <see cref="PreprocessingSpec.ResizeShorterSide"/> and twice that (or the original, if smaller).
     /// The header is checked against the pixel limit before any pixel is decoded.
     /// </summary>
@@ -127,16 +127,17 @@ public sealed class ImagePreprocessor
 
             image = Step(chain, ToSrgb8(image), "The image's colours could not be converted to 8-bit sRGB");
 
+            if (VipsNative.vips_image_hasalpha(image) != 0)
+            {
+                // Flattened before any averaging, so transparent pixels' colours do not bleed into their
+                // neighbours (the same as resampling premultiplied colour and alpha, then flattening).
+                image = Step(chain, VipsNative.FlattenOntoWhite(image), "The image could not be flattened");
+            }
+
             var boxShrink = shorter / target;
             if (boxShrink >= 2)
             {
                 // Still over twice the size (a large non-JPEG, or a JPEG beyond 8x): average blocks, streaming.
-                // Alpha is flattened first, so transparent pixels' colours do not bleed into their neighbours.
-                if (VipsNative.vips_image_hasalpha(image) != 0)
-                {
-                    image = Step(chain, VipsNative.FlattenOntoWhite(image), "The image could not be flattened");
-                }
-
                 image = Step(chain, VipsNative.Shrink(image, boxShrink), "The image could not be shrunk");
             }
 
@@ -205,9 +206,9 @@ public sealed class ImagePreprocessor
         var width = VipsNative.vips_image_get_width(image);
         var height = VipsNative.vips_image_get_height(image);
         var bands = VipsNative.vips_image_get_bands(image);
-        if (bands is not (3 or 4))
+        if (bands != 3)
         {
-            throw new ImageDecodeException(ImageDecodeFailure.Corrupt, $"After conversion to sRGB the image has {bands} bands; expected 3 (RGB) or 4 (RGBA).");
+            throw new ImageDecodeException(ImageDecodeFailure.Corrupt, $"After conversion to sRGB and flattening the image has {bands} bands; expected 3 (RGB).");
         }
 
         // Decoding happens here: everything before was a lazy pipeline description.
@@ -224,7 +225,7 @@ public sealed class ImagePreprocessor
                 throw new ImageDecodeException(ImageDecodeFailure.Internal, "libvips returned an unexpected pixel buffer size.");
             }
 
-            Resampler.ResizeCropNormalise(new ReadOnlySpan<byte>((void*)pixels, checked((int)byteCount)), width, height, bands, spec, destination);
+            Resampler.ResizeCropNormalise(new ReadOnlySpan<byte>((void*)pixels, checked((int)byteCount)), width, height, spec, destination);
         }
         finally
         {

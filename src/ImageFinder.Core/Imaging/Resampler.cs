@@ -8,7 +8,7 @@ namespace ImageFinder.Imaging;
 /// <summary>
 /// The last step of preprocessing, in one pass over decoded 8-bit sRGB pixels: resize so the shorter side is
 /// <see cref="PreprocessingSpec.ResizeShorterSide"/>, cut out the centred <see cref="PreprocessingSpec.CropSize"/>²,
-/// flatten alpha onto white, normalise, and write the CHW tensor. Only the crop is ever computed.
+/// normalise, and write the CHW tensor. Only the crop is ever computed.
 /// <para>
 /// The filter is antialiased bilinear: a triangle whose support widens with the reduction factor, the filter
 /// PIL's <c>Image.resize(BILINEAR)</c> applies and therefore what torchvision's <c>Resize</c> does to a PIL
@@ -30,32 +30,10 @@ internal static class Resampler
     }
 
     /// <summary>
-    /// Resizes, crops and normalises <paramref name="pixels"/> (<paramref name="width"/>×<paramref name="height"/>,
-    /// <paramref name="bands"/> = 3 for RGB or 4 for RGBA, rows packed) into <paramref name="destination"/>.
+    /// Resizes, crops and normalises <paramref name="pixels"/> (<paramref name="width"/>×<paramref name="height"/>
+    /// RGB, rows packed) into <paramref name="destination"/>.
     /// </summary>
-    public static void ResizeCropNormalise(
-        ReadOnlySpan<byte> pixels, int width, int height, int bands, PreprocessingSpec spec, Span<float> destination)
-    {
-        if (bands == 4)
-        {
-            var flattened = ArrayPool<byte>.Shared.Rent(width * height * 3);
-            try
-            {
-                FlattenOntoWhite(pixels, flattened);
-                ResizeCropNormaliseRgb(flattened.AsSpan(0, width * height * 3), width, height, spec, destination);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(flattened);
-            }
-
-            return;
-        }
-
-        ResizeCropNormaliseRgb(pixels, width, height, spec, destination);
-    }
-
-    private static void ResizeCropNormaliseRgb(ReadOnlySpan<byte> pixels, int width, int height, PreprocessingSpec spec, Span<float> destination)
+    public static void ResizeCropNormalise(ReadOnlySpan<byte> pixels, int width, int height, PreprocessingSpec spec, Span<float> destination)
     {
         var crop = spec.CropSize;
         if (destination.Length < 3 * crop * crop || pixels.Length < width * height * 3)
@@ -184,21 +162,6 @@ internal static class Resampler
             }
 
             Unsafe.Add(ref sum, i) = total;
-        }
-    }
-
-    /// <summary>
-    /// RGBA to RGB composited onto white: c' = (c·a + 255·(255 − a)) / 255, rounded. Flattening before
-    /// resampling equals resampling premultiplied colour and alpha and flattening after, as it is linear in (c·a, a).
-    /// </summary>
-    private static void FlattenOntoWhite(ReadOnlySpan<byte> rgba, Span<byte> rgb)
-    {
-        for (int i = 0, o = 0; i < rgba.Length; i += 4, o += 3)
-        {
-            int a = rgba[i + 3], white = 255 * (255 - a);
-            rgb[o] = (byte)(((rgba[i] * a) + white + 127) / 255);
-            rgb[o + 1] = (byte)(((rgba[i + 1] * a) + white + 127) / 255);
-            rgb[o + 2] = (byte)(((rgba[i + 2] * a) + white + 127) / 255);
         }
     }
 

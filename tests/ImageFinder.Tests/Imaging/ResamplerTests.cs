@@ -25,7 +25,7 @@ public sealed class ResamplerTests
         foreach (var spec in new[] { Spec, OddCrop })
         {
             var tensor = new float[spec.TensorLength];
-            Resampler.ResizeCropNormalise(pixels, width, height, 3, spec, tensor);
+            Resampler.ResizeCropNormalise(pixels, width, height, spec, tensor);
 
             var expected = Reference(pixels, width, height, spec);
             for (var i = 0; i < tensor.Length; i++)
