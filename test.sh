@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing (npm and the pinned native libraries), checks formatting,
+# Runs every test: installs what is missing (npm and the pinned native libraries, chromium, Python's onnx and
+# torch for the model scripts), checks formatting,
 # builds with warnings as errors, and runs the xunit suite (unit + integration through the real host and
 # the real native libraries, with the committed tiny model).
 set -euo pipefail
@@ -27,6 +28,17 @@ if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
     echo "chromium is missing and cannot be installed here (not root): the browser tests will fail. Install it (apt-get install chromium) or set CHROMIUM." >&2
   fi
 fi
+# Python with onnx, numpy, torch and torchvision (Debian's packages) for the model scripts' tests: the
+# ResNet-50 fetch/convert script and the torchvision exporter (random weights: no download).
+if ! /usr/bin/python3 -c 'import onnx, numpy, torch, torchvision' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing python3-onnx, python3-numpy, python3-torch, python3-torchvision (model script tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-onnx python3-numpy python3-torch python3-torchvision >/dev/null
+  else
+    echo "python3 with onnx, numpy, torch and torchvision is missing and cannot be installed here (not root): the model script tests will fail. apt-get install python3-onnx python3-numpy python3-torch python3-torchvision." >&2
+  fi
+fi
+
 # Screenshots of the web page taken by the browser tests.
 export TEST_ARTIFACTS="${TEST_ARTIFACTS:-$(pwd)/test-artifacts}"
 
