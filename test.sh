@@ -43,7 +43,9 @@ fi
 export TEST_ARTIFACTS="${TEST_ARTIFACTS:-$(pwd)/test-artifacts}"
 
 native/install.sh
-dotnet build ImageFinder.sln -c Release -nologo -clp:ErrorsOnly
+# NuGet packages exactly as the lock files record them (versions in Directory.Packages.props).
+dotnet restore ImageFinder.sln --locked-mode -nologo -v quiet
+dotnet build ImageFinder.sln -c Release --no-restore -nologo -clp:ErrorsOnly
 dotnet format ImageFinder.sln --verify-no-changes --no-restore
 
 log="$(mktemp)"

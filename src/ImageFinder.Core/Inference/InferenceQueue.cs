@@ -37,7 +37,8 @@ public sealed class InferenceQueue : IDisposable
         dimension = card.Dimension;
         this.maxBatchSize = maxBatchSize;
         this.capacity = capacity;
-        batchBuffer = GC.AllocateUninitializedArray<float>(tensorLength * maxBatchSize, pinned: true);
+        // Not pinned: ONNX Runtime pins it for the length of each run only.
+        batchBuffer = GC.AllocateUninitializedArray<float>(tensorLength * maxBatchSize);
         requests = Channel.CreateBounded<Request>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -127,17 +128,29 @@ public sealed class InferenceQueue : IDisposable
             }
 
             long[] shape = [batch.Count, 3, cropSize, cropSize];
-            var output = session.Run(inputName, batchBuffer.AsSpan(0, batch.Count * tensorLength), shape, outputName, out var outputShape);
-            if (outputShape.Length != 2 || outputShape[0] != batch.Count || outputShape[1] != dimension)
+            var count = batch.Count;
+            // Each request's vector is copied once, straight out of ONNX Runtime's output, into the array it keeps.
+            var vectors = session.Run(inputName, batchBuffer.AsMemory(0, count * tensorLength), shape, outputName, (output, outputShape) =>
             {
-                throw new InvalidModelException($"The model returned shape [{string.Join(",", outputShape)}]; expected [{batch.Count},{dimension}].");
-            }
+                if (outputShape.Length != 2 || outputShape[0] != count || outputShape[1] != dimension)
+                {
+                    throw new InvalidModelException($"The model returned shape [{string.Join(",", outputShape.ToArray())}]; expected [{count},{dimension}].");
+                }
+
+                var split = new float[count][];
+                for (var i = 0; i < count; i++)
+                {
+                    split[i] = output.Slice(i * dimension, dimension).ToArray();
+                }
+
+                return split;
+            });
 
             Interlocked.Increment(ref runs);
-            Interlocked.Add(ref images, batch.Count);
-            for (var i = 0; i < batch.Count; i++)
+            Interlocked.Add(ref images, count);
+            for (var i = 0; i < count; i++)
             {
-                batch[i].Completion.TrySetResult(output.AsSpan(i * dimension, dimension).ToArray());
+                batch[i].Completion.TrySetResult(vectors[i]);
             }
         }
         catch (Exception e)

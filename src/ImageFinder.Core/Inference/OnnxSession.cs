@@ -1,42 +1,44 @@
-using System.Runtime.InteropServices;
-using System.Text;
-using ImageFinder.Inference.Interop;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace ImageFinder.Inference;
 
 /// <summary>
-/// One ONNX Runtime inference session on the CPU, with a float32 input and a float32 output. The session is
-/// created with all graph optimisations, the memory-pattern planner and the CPU arena on, sequential
-/// execution and a fixed number of intra-op threads. <see cref="Run"/> may be called from any thread;
-/// callers that care about throughput call it from one thread at a time (see <see cref="InferenceQueue"/>).
+/// One ONNX Runtime inference session on the CPU (the official <c>Microsoft.ML.OnnxRuntime</c> package), with a
+/// float32 input and a float32 output. The session is created with all graph optimisations, the memory-pattern
+/// planner and the CPU arena on, sequential execution and a fixed number of intra-op threads. <see cref="Run{TResult}"/>
+/// may be called from any thread; callers that care about throughput call it from one thread at a time (see
+/// <see cref="InferenceQueue"/>).
 /// </summary>
-public sealed unsafe class OnnxSession : IDisposable
+public sealed class OnnxSession : IDisposable
 {
-    private static readonly Lazy<OrtEnvHandle> Environment = new(CreateEnvironment);
+    private readonly InferenceSession session;
+    private readonly RunOptions runOptions = new();
 
-    private readonly OrtSessionHandle session;
-    private readonly OrtMemoryInfoHandle memoryInfo;
-
-    private OnnxSession(string modelPath, OrtSessionHandle session, OrtMemoryInfoHandle memoryInfo)
+    private OnnxSession(string modelPath, InferenceSession session)
     {
         ModelPath = modelPath;
         this.session = session;
-        this.memoryInfo = memoryInfo;
-        Inputs = ReadSignature(isInput: true);
-        Outputs = ReadSignature(isInput: false);
+        Inputs = Signature(session.InputMetadata, "Input");
+        Outputs = Signature(session.OutputMetadata, "Output");
     }
+
+    /// <summary>Reads a run's output while it is alive: its floats and its shape.</summary>
+    public delegate TResult OutputReader<out TResult>(ReadOnlySpan<float> output, ReadOnlySpan<long> shape);
 
     public string ModelPath { get; }
 
     /// <summary>The ONNX Runtime library's version string.</summary>
-    public static string RuntimeVersion => OrtApi.Version;
+    public static string RuntimeVersion => OrtEnv.Instance().GetVersionString();
 
     public IReadOnlyDictionary<string, TensorShape> Inputs { get; }
 
     public IReadOnlyDictionary<string, TensorShape> Outputs { get; }
 
     /// <summary>Loads <paramref name="modelPath"/>.</summary>
-    /// <exception cref="OrtException">The file is missing, not an ONNX model, or uses operators this runtime lacks.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="OnnxRuntimeException">The file is not an ONNX model, or uses operators this runtime lacks.</exception>
+    /// <exception cref="InvalidModelException">An input or output is not a float32 tensor.</exception>
     /// <param name="modelPath">The .onnx file.</param>
     /// <param name="intraOpThreads">Threads one run may use.</param>
     /// <param name="allowSpinning">
@@ -52,31 +54,24 @@ public sealed unsafe class OnnxSession : IDisposable
             throw new FileNotFoundException($"Model file not found: {fullPath}", fullPath);
         }
 
-        var environment = Environment.Value;
-        IntPtr options = IntPtr.Zero;
-        OrtApi.Check(OrtApi.CreateSessionOptions(&options));
-        using var optionsHandle = new OrtSessionOptionsHandle(options);
-        OrtApi.Check(OrtApi.SetIntraOpNumThreads(options, intraOpThreads));
-        OrtApi.Check(OrtApi.SetInterOpNumThreads(options, 1));
-        OrtApi.Check(OrtApi.SetSessionExecutionMode(options, 0));
-        OrtApi.Check(OrtApi.SetSessionGraphOptimizationLevel(options, OrtApi.GraphOptimizationAll));
-        OrtApi.Check(OrtApi.EnableMemPattern(options));
-        OrtApi.Check(OrtApi.EnableCpuMemArena(options));
-        AddConfigEntry(options, "session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
-
-        var pathBytes = Utf8(fullPath);
-        IntPtr sessionPointer = IntPtr.Zero;
-        fixed (byte* path = pathBytes)
+        using var options = new SessionOptions
         {
-            OrtApi.Check(OrtApi.CreateSession(environment.DangerousGetHandle(), path, options, &sessionPointer));
-        }
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            EnableMemoryPattern = true,
+            EnableCpuMemArena = true,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
+            LogId = "imagefinder",
+        };
 
-        var session = new OrtSessionHandle(sessionPointer);
+        // ONNX Runtime does not validate config keys: a typo here would be silently ignored (see the session tests).
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
+        var session = new InferenceSession(fullPath, options);
         try
         {
-            IntPtr info = IntPtr.Zero;
-            OrtApi.Check(OrtApi.CreateCpuMemoryInfo(OrtApi.AllocatorTypeArena, OrtApi.MemTypeDefault, &info));
-            return new OnnxSession(fullPath, session, new OrtMemoryInfoHandle(info));
+            return new OnnxSession(fullPath, session);
         }
         catch
         {
@@ -85,8 +80,12 @@ public sealed unsafe class OnnxSession : IDisposable
         }
     }
 
-    /// <summary>Runs the model on one float32 tensor and returns one float32 output, with its shape.</summary>
-    public float[] Run(string inputName, ReadOnlySpan<float> input, ReadOnlySpan<long> inputShape, string outputName, out long[] outputShape)
+    /// <summary>
+    /// Runs the model on one float32 tensor and hands its output to <paramref name="read"/> while it is alive, so
+    /// the caller copies what it keeps once. The input is not copied: ONNX Runtime reads <paramref name="input"/>
+    /// in place, pinned for this call only.
+    /// </summary>
+    public TResult Run<TResult>(string inputName, Memory<float> input, long[] inputShape, string outputName, OutputReader<TResult> read)
     {
         long expected = 1;
         foreach (var dimension in inputShape)
@@ -99,142 +98,42 @@ public sealed unsafe class OnnxSession : IDisposable
             throw new ArgumentException($"Input holds {input.Length} floats; shape needs {expected}.", nameof(input));
         }
 
-        var inputNameBytes = Utf8(inputName);
-        var outputNameBytes = Utf8(outputName);
-        IntPtr inputValue = IntPtr.Zero;
-        IntPtr outputValue = IntPtr.Zero;
-        var addedSession = false;
-        var addedInfo = false;
-        try
-        {
-            session.DangerousAddRef(ref addedSession);
-            memoryInfo.DangerousAddRef(ref addedInfo);
-            fixed (float* data = input)
-            fixed (long* shape = inputShape)
-            fixed (byte* inName = inputNameBytes, outName = outputNameBytes)
-            {
-                OrtApi.Check(OrtApi.CreateTensorWithDataAsOrtValue(
-                    memoryInfo.DangerousGetHandle(), data, (nuint)(input.Length * sizeof(float)), shape, (nuint)inputShape.Length, OrtApi.ElementTypeFloat, &inputValue));
-                var inNames = stackalloc byte*[] { inName };
-                var outNames = stackalloc byte*[] { outName };
-                OrtApi.Check(OrtApi.Run(session.DangerousGetHandle(), IntPtr.Zero, inNames, &inputValue, 1, outNames, 1, &outputValue));
-            }
+        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, inputShape);
+        using var outputs = session.Run(runOptions, [inputName], [value], [outputName]);
+        var output = outputs[0];
+        return read(output.GetTensorDataAsSpan<float>(), output.GetTensorTypeAndShape().Shape);
+    }
 
-            outputShape = ReadShape(outputValue);
-            long count = 1;
-            foreach (var dimension in outputShape)
-            {
-                count *= dimension;
-            }
-
-            void* outputData = null;
-            OrtApi.Check(OrtApi.GetTensorMutableData(outputValue, &outputData));
-            return new ReadOnlySpan<float>(outputData, checked((int)count)).ToArray();
-        }
-        finally
-        {
-            OrtApi.ReleaseValue(outputValue);
-            OrtApi.ReleaseValue(inputValue);
-            if (addedInfo)
-            {
-                memoryInfo.DangerousRelease();
-            }
-
-            if (addedSession)
-            {
-                session.DangerousRelease();
-            }
-        }
+    /// <summary>Runs the model on one float32 tensor and returns a copy of its output, with its shape.</summary>
+    public float[] Run(string inputName, Memory<float> input, long[] inputShape, string outputName, out long[] outputShape)
+    {
+        var (data, shape) = Run(inputName, input, inputShape, outputName, (output, dimensions) => (output.ToArray(), dimensions.ToArray()));
+        outputShape = shape;
+        return data;
     }
 
     public void Dispose()
     {
-        memoryInfo.Dispose();
+        runOptions.Dispose();
         session.Dispose();
     }
 
-    private static OrtEnvHandle CreateEnvironment()
+    private static Dictionary<string, TensorShape> Signature(IReadOnlyDictionary<string, NodeMetadata> metadata, string kind)
     {
-        IntPtr environment = IntPtr.Zero;
-        fixed (byte* logId = "imagefinder\0"u8)
-        {
-            OrtApi.Check(OrtApi.CreateEnv(OrtApi.LoggingLevelWarning, logId, &environment));
-        }
-
-        return new OrtEnvHandle(environment);
-    }
-
-    private static void AddConfigEntry(IntPtr options, string key, string value)
-    {
-        fixed (byte* keyBytes = Utf8(key), valueBytes = Utf8(value))
-        {
-            OrtApi.Check(OrtApi.AddSessionConfigEntry(options, keyBytes, valueBytes));
-        }
-    }
-
-    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text + "\0");
-
-    private static long[] ReadShape(IntPtr value)
-    {
-        IntPtr info = IntPtr.Zero;
-        OrtApi.Check(OrtApi.GetTensorTypeAndShape(value, &info));
-        using var handle = new OrtTensorTypeAndShapeInfoHandle(info);
-        return ReadDimensions(info);
-    }
-
-    private static long[] ReadDimensions(IntPtr tensorInfo)
-    {
-        nuint count = 0;
-        OrtApi.Check(OrtApi.GetDimensionsCount(tensorInfo, &count));
-        var dimensions = new long[(int)count];
-        fixed (long* pointer = dimensions)
-        {
-            OrtApi.Check(OrtApi.GetDimensions(tensorInfo, pointer, count));
-        }
-
-        return dimensions;
-    }
-
-    private Dictionary<string, TensorShape> ReadSignature(bool isInput)
-    {
-        var sessionPointer = session.DangerousGetHandle();
-        IntPtr allocator = IntPtr.Zero;
-        OrtApi.Check(OrtApi.GetAllocatorWithDefaultOptions(&allocator));
-        nuint count = 0;
-        OrtApi.Check(isInput ? OrtApi.SessionGetInputCount(sessionPointer, &count) : OrtApi.SessionGetOutputCount(sessionPointer, &count));
         var signature = new Dictionary<string, TensorShape>(StringComparer.Ordinal);
-        for (nuint index = 0; index < count; index++)
+        foreach (var (name, node) in metadata)
         {
-            byte* name = null;
-            OrtApi.Check(isInput ? OrtApi.SessionGetInputName(sessionPointer, index, allocator, &name) : OrtApi.SessionGetOutputName(sessionPointer, index, allocator, &name));
-            string text;
-            try
+            if (!node.IsTensor)
             {
-                text = Marshal.PtrToStringUTF8((IntPtr)name) ?? string.Empty;
-            }
-            finally
-            {
-                OrtApi.Check(OrtApi.AllocatorFree(allocator, name));
+                throw new InvalidModelException($"{kind} '{name}' is not a tensor.");
             }
 
-            IntPtr typeInfo = IntPtr.Zero;
-            OrtApi.Check(isInput ? OrtApi.SessionGetInputTypeInfo(sessionPointer, index, &typeInfo) : OrtApi.SessionGetOutputTypeInfo(sessionPointer, index, &typeInfo));
-            using var typeInfoHandle = new OrtTypeInfoHandle(typeInfo);
-            IntPtr tensorInfo = IntPtr.Zero; // borrowed from typeInfo: not released separately
-            OrtApi.Check(OrtApi.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo));
-            if (tensorInfo == IntPtr.Zero)
+            if (node.ElementDataType != TensorElementType.Float)
             {
-                throw new OrtException(OrtErrorCode.InvalidArgument, $"{(isInput ? "Input" : "Output")} '{text}' is not a tensor.");
+                throw new InvalidModelException($"{kind} '{name}' has element type {node.ElementDataType}; ImageFinder needs float32.");
             }
 
-            var elementType = 0;
-            OrtApi.Check(OrtApi.GetTensorElementType(tensorInfo, &elementType));
-            if (elementType != OrtApi.ElementTypeFloat)
-            {
-                throw new OrtException(OrtErrorCode.InvalidArgument, $"{(isInput ? "Input" : "Output")} '{text}' has element type {elementType}; ImageFinder needs float32.");
-            }
-
-            signature[text] = new TensorShape(ReadDimensions(tensorInfo));
+            signature[name] = new TensorShape([.. node.Dimensions.Select(d => (long)d)]);
         }
 
         return signature;

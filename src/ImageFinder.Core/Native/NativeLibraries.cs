@@ -12,7 +12,6 @@ namespace ImageFinder.Native;
 public static class NativeLibraries
 {
     public const string InstallCommand = "native/install.sh";
-    public const string OnnxRuntimeFile = "libonnxruntime.so.1";
     public const string VipsFile = "libvips-cpp.so.8.18.7";
     public const string SqliteVecFile = "vec0.so";
 
@@ -20,7 +19,6 @@ public static class NativeLibraries
     internal const string Vips = "vips";
 
     private static readonly Lazy<IntPtr> VipsHandle = new(() => Load(VipsFile));
-    private static readonly Lazy<IntPtr> OnnxRuntimeHandle = new(() => Load(OnnxRuntimeFile));
 
     public static string Directory { get; } = ResolveDirectory();
 
@@ -34,12 +32,10 @@ public static class NativeLibraries
 
     internal static IntPtr VipsLibrary => VipsHandle.Value;
 
-    internal static IntPtr OnnxRuntimeLibrary => OnnxRuntimeHandle.Value;
-
     /// <summary>Checks that every native library is present, so a host can fail at start-up with one clear message.</summary>
     public static void EnsureInstalled()
     {
-        foreach (var file in new[] { OnnxRuntimeFile, VipsFile, SqliteVecFile })
+        foreach (var file in new[] { VipsFile, SqliteVecFile })
         {
             RequireFile(file);
         }
