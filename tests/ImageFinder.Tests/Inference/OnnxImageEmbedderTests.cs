@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using ImageFinder.Inference;
-using Microsoft.ML.OnnxRuntime;
 using ImageFinder.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
 
 namespace ImageFinder.Tests.Inference;
 
