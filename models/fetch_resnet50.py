@@ -400,7 +400,8 @@ def download(urls, dest, pinned):
         except (FetchError, urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as e:
             reason = _reason(e)
             print("  failed: %s" % reason, file=sys.stderr)
-            problems.append("%s: %s" % (url, reason))
+            dead = " (an old GitHub LFS URL, dead since 2025-07-01)" if url in DEAD_GITHUB_URLS else ""
+            problems.append("%s%s: %s" % (url, dead, reason))
     with open(dest, "wb"):
         pass  # drop the partial body now; the caller removes the file
     raise FetchError("could not download a verified %s. Tried %s."
