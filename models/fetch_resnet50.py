@@ -19,9 +19,9 @@ Sources, tried in this order
     2. https://github.com/onnx/models/raw/main/validated/vision/classification/resnet/model/resnet50-v1-7.onnx
     3. https://media.githubusercontent.com/media/onnx/models/main/validated/vision/classification/resnet/model/resnet50-v1-7.onnx
        2 and 3 are the zoo's old Git LFS URLs, dead since 2025-07-01 (GitHub
-       serves the LFS pointer or a quota error instead of the file; both fail
-       the size check). They stay last in case they come back; they are never
-       tried before the live source.
+       answers with an error, or with the small LFS pointer text instead of
+       the file; either way the download is refused). They stay last in case
+       they come back; they are never tried before the live source.
 
 What was checked, and where (stored copies of these pages; the machine this
 was written on had no internet, so no real download was made)
@@ -35,11 +35,12 @@ was written on had no internet, so no real download was made)
       commit's README announces the end of LFS downloads on 2025-07-01 and
       points to https://huggingface.co/onnxmodelzoo .
     * The move: https://github.com/iree-org/iree-test-suites/issues/101 says
-      the onnx/models files "were mirrored to a new legacy location on
-      huggingface: https://huggingface.co/onnxmodelzoo/legacy_models" under
-      the same validated/vision/... paths (iree-test-suites#142 switched its
-      tests to it); https://github.com/onnx/models/issues/681 is the LFS
-      quota failure.
+      the models of onnx/models were mirrored to a "legacy" location on
+      Hugging Face, https://huggingface.co/onnxmodelzoo/legacy_models, and
+      that links to github.com/onnx/models/tree/main/validated/vision can
+      point to .../legacy_models/tree/main/validated/vision instead (same
+      paths); iree-test-suites#142 switched its model tests to it.
+      https://github.com/onnx/models/issues/681 is the LFS quota failure.
     * The Hugging Face folder: the page
       https://huggingface.co/onnxmodelzoo/legacy_models/tree/main/validated/vision/classification/resnet/model
       lists the zoo's ResNet files (resnet101-v1-7.onnx, resnet152-v1-7.onnx,
@@ -68,8 +69,10 @@ What it does
        SHA-256 are checked before anything is written under a final name. A
        wrong size or hash, an HTTP error (404, 5xx ...), a timeout or a
        connection dropped mid-body moves on to the next source; the temporary
-       file is always removed. With --from FILE a local copy is used instead,
-       checked the same way.
+       file is always removed (only a SIGKILL can leave a hidden
+       .resnet50-v1-7.*.download file behind, never a file under a final
+       name). With --from FILE a local copy is used instead, checked the same
+       way.
     3. Cuts the classifier off: appends Flatten(axis=1) after the last
        GlobalAveragePool, producing output "features" [N, 2048], keeps only
        the sub-graph from the image input to "features", makes the batch
