@@ -16,9 +16,12 @@ Sources, tried in this order
     1. https://huggingface.co/onnxmodelzoo/legacy_models/resolve/main/validated/vision/classification/resnet/model/resnet50-v1-7.onnx
        Hugging Face answers a "resolve" URL with a redirect to its CDN; the
        redirect is followed.
-    2. https://github.com/onnx/models/raw/main/validated/vision/classification/resnet/model/resnet50-v1-7.onnx
-    3. https://media.githubusercontent.com/media/onnx/models/main/validated/vision/classification/resnet/model/resnet50-v1-7.onnx
-       2 and 3 are the zoo's old Git LFS URLs, dead since 2025-07-01 (GitHub
+    2. https://huggingface.co/onnxmodelzoo/resnet50-v1-7/resolve/main/resnet50-v1-7.onnx
+       The zoo organisation's single-model repository of the same file (see
+       below for what is and is not confirmed about it).
+    3. https://github.com/onnx/models/raw/main/validated/vision/classification/resnet/model/resnet50-v1-7.onnx
+    4. https://media.githubusercontent.com/media/onnx/models/main/validated/vision/classification/resnet/model/resnet50-v1-7.onnx
+       3 and 4 are the zoo's old Git LFS URLs, dead since 2025-07-01 (GitHub
        answers with an error, or with the small LFS pointer text instead of
        the file; either way the download is refused). They stay last in case
        they come back; they are never tried before the live source.
@@ -51,12 +54,17 @@ was written on had no internet, so no real download was made)
       (where Hugging Face shows the LFS SHA-256) was found, so the hash of the
       Hugging Face copy is NOT confirmed from Hugging Face itself: it is the
       zoo's hash above, enforced by this script on every download.
-    * Not pinned: https://huggingface.co/onnxmodelzoo/resnet50-v1-7 (file
-      resnet50-v1-7.onnx at the repository root) is used by several public
-      scripts as a ResNet-50 v1-7 source, but no stored copy shows its hash,
-      so it is not in the list. To try it by hand (the pinned hash is still
-      enforced):
-      fetch_resnet50.py --url https://huggingface.co/onnxmodelzoo/resnet50-v1-7/resolve/main/resnet50-v1-7.onnx
+    * The second source: https://huggingface.co/onnxmodelzoo/resnet50-v1-7
+      (file resnet50-v1-7.onnx at the repository root) is the download URL
+      of public code that uses it today: a model-download shell script
+      ("ResNet-50 v1.7 ... Input: data [N,3,224,224], Output:
+      resnetv17_dense0_fwd [N,1000]", curl of .../resolve/main/resnet50-v1-7.onnx),
+      a Triton example (hf_hub_download(repo_id="onnxmodelzoo/resnet50-v1-7",
+      filename="resnet50-v1-7.onnx")), and the inference4j project, which
+      mirrors it as "ResNet-50 v1.7 (ONNX Model Zoo)" (~98 MB). The path and
+      the file's identity (input, output, size) are confirmed that way; its
+      SHA-256 is not shown by any stored page, so it is tried second, and
+      the pinned hash decides, as for every source.
 
 Licence
     Apache-2.0, as stated by onnx/models (LICENSE and the ResNet README).
@@ -71,8 +79,8 @@ What it does
        connection dropped mid-body moves on to the next source; the temporary
        file is always removed (only a SIGKILL can leave a hidden
        .resnet50-v1-7.*.download file behind, never a file under a final
-       name). With --from FILE a local copy is used instead, checked the same
-       way.
+       name; the next run removes it). With --from FILE a local copy is used
+       instead, checked the same way.
     3. Cuts the classifier off: appends Flatten(axis=1) after the last
        GlobalAveragePool, producing output "features" [N, 2048], keeps only
        the sub-graph from the image input to "features", makes the batch
@@ -126,7 +134,9 @@ DEAD_GITHUB_URLS = [
     "https://github.com/onnx/models/raw/main/" + MODEL_PATH_IN_ZOO,
     "https://media.githubusercontent.com/media/onnx/models/main/" + MODEL_PATH_IN_ZOO,
 ]
-SOURCES = [HUGGING_FACE_URL] + DEAD_GITHUB_URLS
+# The zoo organisation's single-model repository on Hugging Face (see the docstring).
+HUGGING_FACE_SINGLE_URL = "https://huggingface.co/onnxmodelzoo/resnet50-v1-7/resolve/main/" + FILE_NAME
+SOURCES = [HUGGING_FACE_URL, HUGGING_FACE_SINGLE_URL] + DEAD_GITHUB_URLS
 EXPECTED_SHA256 = "af16a04a6ec48ac494065d4439fe9dea590d337b9ca6dc328160ccf04a217b9c"
 EXPECTED_SIZE = 102583340
 LICENSE = "Apache-2.0"
@@ -308,6 +318,13 @@ def _remove(path):
         os.remove(path)
     except FileNotFoundError:
         pass
+
+
+def _remove_stale_downloads(folder):
+    """Temporary files a killed run left behind (a SIGKILL skips the cleanup)."""
+    for name in os.listdir(folder):
+        if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
+            _remove(os.path.join(folder, name))
 
 
 def _sha256_of(path):
@@ -538,6 +555,7 @@ def main(argv=None):
             source_path = args.local
             source = pathlib.Path(os.path.abspath(args.local)).as_uri()
         else:
+            _remove_stale_downloads(out_dir)
             fd, tmp_download = tempfile.mkstemp(dir=out_dir, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
             os.close(fd)
             source = download(urls, tmp_download, pinned)

@@ -143,8 +143,11 @@ public sealed class FetchResNet50Tests : IClassFixture<FetchResNet50Tests.Classi
     }
 
     [Fact]
-    public async Task After_a_connection_dropped_mid_body_the_next_source_is_used()
+    public async Task After_a_connection_dropped_mid_body_the_next_source_is_used_and_a_killed_runs_temporary_file_is_removed()
     {
+        // What a SIGKILL'ed earlier run leaves behind (the only case the script's own cleanup cannot cover).
+        await File.WriteAllTextAsync(Path.Combine(OutDir, ".resnet50-v1-7.killed.download"), "partial");
+
         var (exitCode, output, error) = await FetchAsync(Url("/half"), Url("/files/model.onnx"));
 
         Assert.True(exitCode == 0, $"exit {exitCode}{Environment.NewLine}{output}{error}");
@@ -212,11 +215,12 @@ public sealed class FetchResNet50Tests : IClassFixture<FetchResNet50Tests.Classi
         using var pinned = JsonDocument.Parse(output);
         var sources = pinned.RootElement.GetProperty("sources").EnumerateArray().Select(s => s.GetString()!).ToList();
         Assert.Equal(HuggingFaceUrl, sources[0]);
+        Assert.Equal("https://huggingface.co/onnxmodelzoo/resnet50-v1-7/resolve/main/resnet50-v1-7.onnx", sources[1]);
         Assert.Equal(PinnedSha256, pinned.RootElement.GetProperty("sha256").GetString());
         Assert.Equal(PinnedSize, pinned.RootElement.GetProperty("size").GetInt64());
 
-        // The dead GitHub LFS URLs may stay, but only after the live source.
-        Assert.All(sources.Skip(1), s => Assert.Contains("github", s, StringComparison.Ordinal));
+        // The dead GitHub LFS URLs may stay, but only after the live sources.
+        Assert.All(sources.Skip(2), s => Assert.Contains("github", s, StringComparison.Ordinal));
     }
 
     private string Url(string path) => baseUrl + path;
