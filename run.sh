@@ -50,12 +50,14 @@ if [ ! -f "$model" ] || [ ! -f "$root/models/resnet50.json" ]; then
   else
     cat <<'MSG'
 
-  ResNet-50 could not be fetched (no internet access to its public source, or the onnx Python package is
-  missing; the message above says which). The demo carries on with the bundled TINY TEST MODEL
+  ResNet-50 could not be fetched (no internet access to its source on Hugging Face, or the onnx Python
+  package is missing; the message above says which). The demo carries on with the bundled TINY TEST MODEL
   (models/tiny-test.onnx: a few random convolutions with ResNet-50's input/output contract). Everything
   works end to end, but similarities are not meaningful: every response, /health and the logs name the model
-  "tiny-test-cnn (NOT ResNet-50)". Run `python3 models/fetch_resnet50.py` on a connected machine (or with
-  --from FILE) and start this script again to use the real model.
+  "tiny-test-cnn (NOT ResNet-50)". To use the real model, either run `python3 models/fetch_resnet50.py` on a
+  connected machine (or with --from FILE, a copy of resnet50-v1-7.onnx downloaded elsewhere; it is
+  hash-checked), or export torchvision's ResNet-50 on a machine with torch with
+  `python3 models/export_torchvision.py --arch resnet50`; then start this script again.
 
 MSG
     model="$root/models/tiny-test.onnx"
