@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# Installs the three pinned native libraries ImageFinder binds to (ONNX Runtime 1.30.0, libvips 8.18.7,
-# sqlite-vec 0.1.9) from their official npm packages into native/node_modules, exactly as locked in
-# native/package-lock.json (integrity hashes checked by npm). Install scripts are never run: only the
-# shared libraries inside the packages are used. The same lockfile pins the web page's plotting library
-# (plotly.js-strict-dist-min 4.1.1), which the API's build copies into its wwwroot/vendor. Safe to run repeatedly; a no-op when already installed.
+# Installs what NuGet does not serve, from npm into native/node_modules, exactly as locked in
+# native/package-lock.json (integrity hashes checked by npm): sqlite-vec 0.1.9's loadable extension (vec0.so;
+# no NuGet package ships it) and the web page's plotting library (plotly.js-strict-dist-min 4.1.1), which the
+# API's build copies into its wwwroot/vendor. Install scripts are never run. ONNX Runtime, libvips and SQLite
+# come from NuGet (Directory.Packages.props). Safe to run repeatedly; a no-op when already installed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
 libs=(
-  "node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"
-  "node_modules/@img/sharp-libvips-linux-x64/lib/libvips-cpp.so.8.18.7"
   "node_modules/sqlite-vec-linux-x64/vec0.so"
   "node_modules/plotly.js-strict-dist-min/plotly-strict.min.js"
 )

@@ -1,4 +1,5 @@
-using ImageFinder.Imaging.Interop;
+using ImageFinder.Imaging;
+using NetVips;
 
 namespace ImageFinder.Bench.Support;
 
@@ -9,34 +10,18 @@ namespace ImageFinder.Bench.Support;
 /// </summary>
 internal static class BareLibvips
 {
-    public static unsafe void DecodeAndResize(byte[] encoded, int size)
+    public static void DecodeAndResize(byte[] encoded, int size)
     {
-        fixed (byte* bytes = encoded)
-        {
-            using var thumbnail = VipsNative.ThumbnailBuffer(bytes, (nuint)encoded.Length, size);
-            if (thumbnail.IsInvalid)
-            {
-                throw new InvalidOperationException("libvips could not decode a benchmark image: " + VipsNative.TakeError());
-            }
-
-            var pixels = VipsNative.vips_image_write_to_memory(thumbnail, out _);
-            VipsNative.g_free(pixels);
-        }
+        Libvips.EnsureInitialized();
+        using var thumbnail = Image.ThumbnailBuffer(encoded, size, optionString: "fail_on=error", height: size, crop: Enums.Interesting.Centre);
+        NetVips.NetVips.Free(thumbnail.WriteToMemory(out _));
     }
 
     /// <summary>Decodes a JPEG at 1/<paramref name="shrink"/> size to memory, nothing else.</summary>
-    public static unsafe void DecodeOnly(byte[] encoded, int shrink)
+    public static void DecodeOnly(byte[] encoded, int shrink)
     {
-        fixed (byte* bytes = encoded)
-        {
-            using var image = VipsNative.NewFromBufferForDecode(bytes, (nuint)encoded.Length, shrink);
-            var pixels = image.IsInvalid ? IntPtr.Zero : VipsNative.vips_image_write_to_memory(image, out _);
-            if (pixels == IntPtr.Zero)
-            {
-                throw new InvalidOperationException("libvips could not decode a benchmark image: " + VipsNative.TakeError());
-            }
-
-            VipsNative.g_free(pixels);
-        }
+        Libvips.EnsureInitialized();
+        using var image = Image.NewFromBuffer(encoded, shrink > 1 ? $"access=sequential,fail_on=error,shrink={shrink}" : "access=sequential,fail_on=error");
+        NetVips.NetVips.Free(image.WriteToMemory(out _));
     }
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ImageFinder.Inference;
-using ImageFinder.Native;
 
 namespace ImageFinder.Bench.Support;
 
@@ -66,7 +65,8 @@ internal static class ResultsPreamble
             .Row("OS", machine.OperatingSystem)
             .Row(".NET", machine.Dotnet)
             .Row("ONNX Runtime", OnnxSession.RuntimeVersion)
-            .Row("libvips, sqlite-vec (npm packages)", NativePackages(context.Paths.Repository))
+            .Row("libvips (NetVips.Native.linux-x64)", ImageFinder.Imaging.Libvips.Version)
+            .Row("sqlite-vec (npm package)", NativePackages(context.Paths.Repository))
             .Row("model", $"`{context.Model.Card.Name}`: bench/make_resnet50_random.py, ResNet-50 graph, 23.5 M parameters, 4.1 GMAC per image")).AppendLine();
         return text.ToString();
     }
@@ -112,8 +112,7 @@ internal static class ResultsPreamble
         {
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(repository, "native", "package.json")));
             var dependencies = json.RootElement.GetProperty("dependencies");
-            return $"@img/sharp-libvips-linux-x64 {dependencies.GetProperty("@img/sharp-libvips-linux-x64").GetString()} (libvips {NativeLibraries.VipsFile.Replace("libvips-cpp.so.", string.Empty, StringComparison.Ordinal)}), " +
-                $"sqlite-vec-linux-x64 {dependencies.GetProperty("sqlite-vec-linux-x64").GetString()}";
+            return $"sqlite-vec-linux-x64 {dependencies.GetProperty("sqlite-vec-linux-x64").GetString()}";
         }
         catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)
         {

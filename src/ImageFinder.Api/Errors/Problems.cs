@@ -12,7 +12,32 @@ public static class Problems
         detail: error is null ? "The model and database are still loading; retry in a moment." : "The search engine failed to start: " + error,
         statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    public static ProblemHttpResult BadImage(ImageDecodeException e) => TypedResults.Problem(
+    /// <summary>
+    /// 400 (500 for an internal failure) in ImageFinder's own words; libvips' text goes to the log only, since its one
+    /// error buffer per process may even describe another request's image.
+    /// </summary>
+    public static ProblemHttpResult BadImage(ImageDecodeException e, HttpContext context)
+    {
+        LogDecodeFailure(e, context);
+        return BadImageProblem(e);
+    }
+
+    /// <summary>422: a stored image's file is there but cannot be made into a thumbnail (corrupt, or over the pixel limit).</summary>
+    public static ProblemHttpResult StoredImageUnreadable(long id, ImageDecodeException e, HttpContext context)
+    {
+        LogDecodeFailure(e, context);
+        return TypedResults.Problem(
+            title: "Image file unreadable",
+            detail: $"Image {id}'s file cannot be made into a thumbnail: {e.Message}",
+            statusCode: StatusCodes.Status422UnprocessableEntity,
+            extensions: new Dictionary<string, object?> { ["reason"] = e.Failure.ToString() });
+    }
+
+    private static void LogDecodeFailure(ImageDecodeException e, HttpContext context) =>
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ImageFinder.Api.Decode")
+            .LogInformation("Image refused ({Reason}): {Message} libvips: {NativeDetail}", e.Failure, e.Message, e.NativeDetail ?? "-");
+
+    private static ProblemHttpResult BadImageProblem(ImageDecodeException e) => TypedResults.Problem(
         title: e.Failure switch
         {
             ImageDecodeFailure.Empty => "Empty file",

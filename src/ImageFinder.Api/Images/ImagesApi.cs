@@ -120,7 +120,7 @@ public static class ImagesApi
     }
 
     private static async Task<IResult> GetFileAsync(
-        long id, int? size, HttpContext context, SearchEngine engine, CancellationToken cancellationToken)
+        long id, int? size, HttpContext context, SearchEngine engine, IOptions<ImageFinderOptions> options, CancellationToken cancellationToken)
     {
         if (size is { } side && (side < MinThumbnailSize || side > MaxThumbnailSize))
         {
@@ -160,11 +160,22 @@ public static class ImagesApi
 
         try
         {
+            // The same decode slots as searches, with the same pixel limit: a burst of large thumbnails waits its
+            // turn or is shed with 503 + Retry-After instead of filling the cores and memory.
             var bytes = await File.ReadAllBytesAsync(image.Source, cancellationToken);
-            var thumbnail = ImageEncoder.Thumbnail(bytes, size.Value, EncodedFormat.Jpeg, quality: 80);
+            var maxPixels = options.Value.MaxImagePixels;
+            var thumbnail = await search.Embedder.DecodeAsync(() => ImageEncoder.Thumbnail(bytes, size.Value, EncodedFormat.Jpeg, quality: 80, maxPixels), cancellationToken);
             return TypedResults.Bytes(thumbnail, "image/jpeg", entityTag: thumbnailTag);
         }
-        catch (Exception e) when (e is ImageDecodeException or IOException or UnauthorizedAccessException)
+        catch (ImageDecodeException e)
+        {
+            return Problems.StoredImageUnreadable(id, e, context);
+        }
+        catch (InferenceBusyException e)
+        {
+            return Problems.Busy(context.Response, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Problems.FileGone(id);
         }
@@ -222,7 +233,7 @@ public static class ImagesApi
         }
         catch (ImageDecodeException e)
         {
-            return Problems.BadImage(e);
+            return Problems.BadImage(e, request.HttpContext);
         }
         catch (InferenceBusyException e)
         {

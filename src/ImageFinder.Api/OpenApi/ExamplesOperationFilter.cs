@@ -33,7 +33,7 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         [("SimilarImages", "200")] = SearchAnswer,
         [("Search", "400")] = """
             {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Not a supported image", "status": 400,
-             "detail": "Not an image format ImageFinder can read: VipsForeignLoad: buffer is not in a known format", "reason": "UnsupportedFormat",
+             "detail": "Not an image format ImageFinder can read (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF, SVG).", "reason": "UnsupportedFormat",
              "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
             """,
         [("Search", "413")] = """

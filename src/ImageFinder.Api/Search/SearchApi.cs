@@ -147,7 +147,7 @@ public static class SearchApi
         }
         catch (ImageDecodeException e)
         {
-            return Problems.BadImage(e);
+            return Problems.BadImage(e, response.HttpContext);
         }
         catch (InferenceBusyException e)
         {

@@ -1,8 +1,8 @@
-using ImageFinder.Imaging.Interop;
+using NetVips;
 
 namespace ImageFinder.Imaging;
 
-/// <summary>Encodes pixels and makes thumbnails with libvips.</summary>
+/// <summary>Encodes pixels and makes thumbnails with libvips (through NetVips).</summary>
 public static class ImageEncoder
 {
     /// <summary>Encodes 8-bit interleaved pixels (1 = grey, 2 = grey + alpha, 3 = RGB, 4 = RGBA bands).</summary>
@@ -23,7 +23,32 @@ public static class ImageEncoder
     internal static byte[] EncodeSubsampledJpeg(ReadOnlySpan<byte> rgb, int width, int height, int quality) =>
         Encode(rgb, width, height, 3, EncodedFormat.Jpeg, quality, exifOrientation: null, cmyk: false, subsampleChroma: true);
 
-    private static unsafe byte[] Encode(
+    /// <summary>
+    /// Decodes <paramref name="encoded"/> and re-encodes it to fit inside <paramref name="maxSide"/>² pixels, after
+    /// checking its header against <paramref name="maxPixels"/> (shrink-on-load keeps the decode itself small).
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The bytes are empty, not an image, corrupt, or declare too many pixels.</exception>
+    public static byte[] Thumbnail(byte[] encoded, int maxSide, EncodedFormat format, int quality = 85, long maxPixels = long.MaxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 1);
+        ImageHeader.Read(encoded, maxPixels);
+        Image thumbnail;
+        try
+        {
+            thumbnail = Image.ThumbnailBuffer(encoded, maxSide, optionString: "fail_on=error", height: maxSide);
+        }
+        catch (VipsException e)
+        {
+            throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image data could not be decoded.", e.Message);
+        }
+
+        using (thumbnail)
+        {
+            return Write(thumbnail, format, quality);
+        }
+    }
+
+    private static byte[] Encode(
         ReadOnlySpan<byte> pixels, int width, int height, int bands, EncodedFormat format, int quality, int? exifOrientation, bool cmyk, bool subsampleChroma)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
@@ -33,60 +58,26 @@ public static class ImageEncoder
             throw new ArgumentException($"Expected {width}x{height}x{bands} bytes of pixels.", nameof(pixels));
         }
 
-        VipsRuntime.EnsureInitialized();
-        fixed (byte* data = pixels)
+        if (cmyk && bands != 4)
         {
-            using var image = new VipsImageHandle(VipsNative.vips_image_new_from_memory_copy(data, (nuint)pixels.Length, width, height, bands, VipsNative.FormatUChar));
-            if (image.IsInvalid)
-            {
-                throw new ImageDecodeException(ImageDecodeFailure.Internal, "libvips could not wrap the pixels: " + VipsNative.TakeError());
-            }
-
-            if (cmyk && bands != 4)
-            {
-                throw new ArgumentException("CMYK pixels need 4 bands.", nameof(bands));
-            }
-
-            using var tagged = cmyk ? VipsNative.CopyAs(image, VipsNative.InterpretationCmyk) : VipsNative.CopyAs(image, VipsNative.vips_image_guess_interpretation(image));
-            if (tagged.IsInvalid)
-            {
-                throw new ImageDecodeException(ImageDecodeFailure.Internal, "libvips could not tag the pixels: " + VipsNative.TakeError());
-            }
-
-            if (exifOrientation is { } orientation)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(orientation, 1);
-                ArgumentOutOfRangeException.ThrowIfGreaterThan(orientation, 8);
-                VipsNative.vips_image_set_int(tagged, "orientation", orientation);
-            }
-
-            return Write(tagged, format, quality, subsampleChroma);
+            throw new ArgumentException("CMYK pixels need 4 bands.", nameof(bands));
         }
+
+        if (exifOrientation is { } orientation)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(orientation, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(orientation, 8);
+        }
+
+        Libvips.EnsureInitialized();
+        var interpretation = cmyk ? Enums.Interpretation.Cmyk : bands <= 2 ? Enums.Interpretation.Bw : Enums.Interpretation.Srgb;
+        using var image = Image.NewFromMemoryCopy(pixels, width, height, bands, Enums.BandFormat.Uchar);
+        using var tagged = image.Copy(interpretation: interpretation);
+        using var oriented = exifOrientation is { } value ? tagged.Mutate(m => m.Set(GValue.GIntType, "orientation", value)) : tagged.Copy();
+        return Write(oriented, format, quality, subsampleChroma);
     }
 
-    /// <summary>Decodes <paramref name="encoded"/> and re-encodes it to fit inside <paramref name="maxSide"/>² pixels.</summary>
-    public static unsafe byte[] Thumbnail(ReadOnlySpan<byte> encoded, int maxSide, EncodedFormat format, int quality = 85)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 1);
-        if (encoded.IsEmpty)
-        {
-            throw new ImageDecodeException(ImageDecodeFailure.Empty, "The file is empty.");
-        }
-
-        VipsRuntime.EnsureInitialized();
-        fixed (byte* bytes = encoded)
-        {
-            using var thumbnail = VipsNative.ThumbnailFitBuffer(bytes, (nuint)encoded.Length, maxSide);
-            if (thumbnail.IsInvalid)
-            {
-                throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image could not be decoded: " + VipsNative.TakeError());
-            }
-
-            return Write(thumbnail, format, quality);
-        }
-    }
-
-    private static byte[] Write(VipsImageHandle image, EncodedFormat format, int quality, bool subsampleChroma = false)
+    private static byte[] Write(Image image, EncodedFormat format, int quality, bool subsampleChroma = false)
     {
         var suffix = format switch
         {
@@ -97,7 +88,14 @@ public static class ImageEncoder
             EncodedFormat.Tiff => ".tif",
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
-        return VipsNative.WriteToBuffer(image, suffix)
-            ?? throw new ImageDecodeException(ImageDecodeFailure.Internal, $"libvips could not encode {format}: " + VipsNative.TakeError());
+
+        try
+        {
+            return image.WriteToBuffer(suffix);
+        }
+        catch (VipsException e)
+        {
+            throw new ImageDecodeException(ImageDecodeFailure.Internal, $"The image could not be encoded as {format}.", e.Message);
+        }
     }
 }

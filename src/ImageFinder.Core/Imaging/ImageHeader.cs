@@ -1,42 +1,45 @@
-using ImageFinder.Imaging.Interop;
+using NetVips;
 
 namespace ImageFinder.Imaging;
 
 /// <summary>Checks that libvips can parse an image's header, without decoding its pixels.</summary>
 public static class ImageHeader
 {
+    /// <summary>What a client is told when no loader takes the bytes.</summary>
+    internal const string UnsupportedMessage = "Not an image format ImageFinder can read (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF, SVG).";
+
     /// <summary>The size the header declares, after checking it against <paramref name="maxPixels"/>.</summary>
     /// <exception cref="ImageDecodeException">The bytes are empty, not a format libvips reads, or declare too many pixels.</exception>
-    public static unsafe ImageSize Read(ReadOnlySpan<byte> encoded, long maxPixels)
+    public static ImageSize Read(byte[] encoded, long maxPixels)
     {
-        if (encoded.IsEmpty)
+        if (encoded.Length == 0)
         {
             throw new ImageDecodeException(ImageDecodeFailure.Empty, "The file is empty.");
         }
 
-        VipsRuntime.EnsureInitialized();
-        fixed (byte* bytes = encoded)
-        {
-            return Read(bytes, (nuint)encoded.Length, maxPixels);
-        }
-    }
-
-    /// <summary>The same check on bytes the caller has pinned (libvips points into them while the header is open).</summary>
-    internal static unsafe ImageSize Read(byte* bytes, nuint length, long maxPixels)
-    {
-        using var header = VipsNative.NewFromBuffer(bytes, length);
-        if (header.IsInvalid)
-        {
-            throw new ImageDecodeException(ImageDecodeFailure.UnsupportedFormat, "Not an image format ImageFinder can read: " + VipsNative.TakeError());
-        }
-
+        using var header = Open(encoded, string.Empty);
         return Check(header, maxPixels);
     }
 
-    /// <summary>The size of an opened image's header, after checking it against <paramref name="maxPixels"/>.</summary>
-    internal static ImageSize Check(VipsImageHandle header, long maxPixels)
+    /// <summary>Opens <paramref name="encoded"/> lazily (header only) with loader <paramref name="options"/>.</summary>
+    /// <exception cref="ImageDecodeException">No loader takes the bytes, or the header is unreadable.</exception>
+    internal static Image Open(byte[] encoded, string options)
     {
-        var size = new ImageSize(VipsNative.vips_image_get_width(header), VipsNative.vips_image_get_height(header));
+        Libvips.EnsureInitialized();
+        try
+        {
+            return Image.NewFromBuffer(encoded, options);
+        }
+        catch (VipsException e)
+        {
+            throw new ImageDecodeException(ImageDecodeFailure.UnsupportedFormat, UnsupportedMessage, e.Message);
+        }
+    }
+
+    /// <summary>The size of an opened image's header, after checking it against <paramref name="maxPixels"/>.</summary>
+    internal static ImageSize Check(Image header, long maxPixels)
+    {
+        var size = new ImageSize(header.Width, header.Height);
         if ((long)size.Width * size.Height > maxPixels)
         {
             throw new ImageDecodeException(

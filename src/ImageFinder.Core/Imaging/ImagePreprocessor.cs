@@ -1,10 +1,11 @@
-using ImageFinder.Imaging.Interop;
+using System.Runtime.InteropServices;
+using NetVips;
 
 namespace ImageFinder.Imaging;
 
 /// <summary>
 /// Turns encoded image bytes (JPEG, PNG, WebP, GIF, TIFF, HEIF… whatever this libvips build reads) into a
-/// normalised CHW float tensor. libvips decodes: header check against the pixel limit, then a lazy pipeline of
+/// normalised CHW float tensor. libvips decodes (through NetVips, which owns every native image and buffer): header check against the pixel limit, then a lazy pipeline of
 /// shrink-on-load (JPEGs are decoded at 1/2, 1/4 or 1/8 size in the DCT domain, as long as the shorter side
 /// stays at least <see cref="PreprocessingSpec.ResizeShorterSide"/>), conversion of any colour space (grey,
 /// CMYK, 16-bit) to 8-bit sRGB, a box shrink of whatever is still over twice that size, all read top to bottom
@@ -31,7 +32,7 @@ public sealed class ImagePreprocessor
 
         this.spec = spec;
         this.maxPixels = maxPixels;
-        VipsRuntime.EnsureInitialized();
+        Libvips.EnsureInitialized();
     }
 
     public PreprocessingSpec Spec => spec;
@@ -39,7 +40,7 @@ public sealed class ImagePreprocessor
     /// <summary>Decodes <paramref name="encoded"/> and writes its tensor into <paramref name="destination"/>.</summary>
     /// <returns>The image's size as declared by its header.</returns>
     /// <exception cref="ImageDecodeException">The bytes are empty, not an image, corrupt, or too large.</exception>
-    public unsafe ImageSize Prepare(ReadOnlySpan<byte> encoded, Span<float> destination)
+    public ImageSize Prepare(ReadOnlyMemory<byte> encoded, Span<float> destination)
     {
         if (destination.Length != spec.TensorLength)
         {
@@ -51,16 +52,26 @@ public sealed class ImagePreprocessor
             throw new ImageDecodeException(ImageDecodeFailure.Empty, "The file is empty.");
         }
 
-        fixed (byte* bytes = encoded)
+        var bytes = AsArray(encoded);
+        var chain = new List<Image>(8);
+        try
         {
-            using var pixels = Decode(bytes, (nuint)encoded.Length, out var size);
+            var pixels = Decode(bytes, chain, out var size);
             CopyResampled(pixels, destination);
             return size;
+        }
+        finally
+        {
+            // Every step is a new image holding a reference to the one before; they go together, whatever failed.
+            foreach (var image in chain)
+            {
+                image.Dispose();
+            }
         }
     }
 
     /// <summary>Reads just the header: format and declared size, checked against the pixel limit before any decoding.</summary>
-    public ImageSize ReadHeader(ReadOnlySpan<byte> encoded) => ImageHeader.Read(encoded, maxPixels);
+    public ImageSize ReadHeader(ReadOnlyMemory<byte> encoded) => ImageHeader.Read(AsArray(encoded), maxPixels);
 
     /// <summary>
     /// The largest JPEG shrink-on-load factor (8, 4, 2 or 1) that keeps the shorter side at least
@@ -78,158 +89,144 @@ public sealed class ImagePreprocessor
         return shrink;
     }
 
-    private static unsafe bool IsJpeg(byte* bytes, nuint length) =>
-        length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+    /// <summary>The bytes as one array without a copy when they are a whole array already (libvips' loaders take arrays).</summary>
+    internal static byte[] AsArray(ReadOnlyMemory<byte> encoded) =>
+        MemoryMarshal.TryGetArray(encoded, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : encoded.ToArray();
 
-    /// <summary>
-    /// The lazy libvips pipeline, ready to be written to memory: 8-bit sRGB with 3 bands (alpha flattened onto white), its shorter side
-    /// between <see cref="PreprocessingSpec.ResizeShorterSide"/> and twice that (or the original, if smaller).
-    /// The header is checked against the pixel limit before any pixel is decoded.
-    /// </summary>
-    private unsafe VipsImageHandle Decode(byte* bytes, nuint length, out ImageSize size)
+    /// <summary>Loader options for one top-to-bottom decode that fails on truncated or broken data; <c>shrink</c> (JPEG only) decodes at that fraction in the DCT domain.</summary>
+    private static string DecodeOptions(int jpegShrink) =>
+        jpegShrink > 1 ? $"access=sequential,fail_on=error,shrink={jpegShrink}" : "access=sequential,fail_on=error";
+
+    private static bool IsJpeg(byte[] bytes) =>
+        bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+
+    private static int Orientation(Image image) =>
+        image.GetTypeOf("orientation") != IntPtr.Zero && image.Get("orientation") is int orientation ? orientation : 1;
+
+    /// <summary>Runs one step of the lazy pipeline, adding its image to <paramref name="chain"/>; a libvips failure becomes our own reason.</summary>
+    private static Image Step(List<Image> chain, Func<Image> step, string failure)
     {
-        var target = spec.ResizeShorterSide;
-
-        // Every step returns a new image that holds a reference to the one before; the chain is released
-        // together at the end, whatever step fails.
-        var chain = new List<VipsImageHandle>(6);
-#pragma warning disable CA2000 // Step puts each new image into 'chain', which the finally block disposes.
+        Image image;
         try
         {
-            // Opening reads only the header. An image that needs no JPEG shrink is decoded from this same
-            // handle; otherwise it is opened again with the shrink.
-            var image = VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink: 1);
-            if (image.IsInvalid)
-            {
-                image.Dispose();
-                throw new ImageDecodeException(ImageDecodeFailure.UnsupportedFormat, "Not an image format ImageFinder can read: " + VipsNative.TakeError());
-            }
-
-            chain.Add(image);
-            size = ImageHeader.Check(image, maxPixels);
-            var upright = VipsNative.vips_image_get_orientation(image) <= 1;
-            var jpegShrink = IsJpeg(bytes, length) ? JpegShrinkFor(Math.Min(size.Width, size.Height), target) : 1;
-            if (jpegShrink > 1)
-            {
-                image = Step(chain, VipsNative.NewFromBufferForDecode(bytes, length, jpegShrink), "The image data could not be decoded");
-            }
-
-            var width = VipsNative.vips_image_get_width(image);
-            var height = VipsNative.vips_image_get_height(image);
-            var shorter = Math.Min(width, height);
-
-            if (Math.Max(width, height) > MaxDirectAspectRatio * (long)shorter)
-            {
-                // An extreme strip: only its centre square can reach the crop. Cutting it out first keeps every
-                // later step small (a 4000x1 strip would otherwise become a 1,024,000x256 resize).
-                image = Step(chain, VipsNative.ExtractArea(image, (width - shorter) / 2, (height - shorter) / 2, shorter, shorter), "The image could not be cropped");
-            }
-
-            image = Step(chain, ToSrgb8(image), "The image's colours could not be converted to 8-bit sRGB");
-
-            if (VipsNative.vips_image_hasalpha(image) != 0)
-            {
-                // Flattened before any averaging, so transparent pixels' colours do not bleed into their
-                // neighbours (the same as resampling premultiplied colour and alpha, then flattening).
-                image = Step(chain, VipsNative.FlattenOntoWhite(image), "The image could not be flattened");
-            }
-
-            var boxShrink = shorter / target;
-            if (boxShrink >= 2)
-            {
-                // Still over twice the size (a large non-JPEG, or a JPEG beyond 8x): average blocks, streaming.
-                image = Step(chain, VipsNative.Shrink(image, boxShrink), "The image could not be shrunk");
-            }
-
-            if (!upright)
-            {
-                // Rotating reads out of order, which a top-to-bottom decode cannot serve: the image, small by
-                // now, is decoded into memory first and turned upright there.
-                image = Step(chain, VipsNative.CopyMemory(image), "The image data could not be decoded");
-                image = Step(chain, VipsNative.Autorot(image), "The image could not be rotated upright");
-            }
-
-            // The caller owns the last image, which keeps the ones before it alive.
-            chain.Remove(image);
-            return image;
+            image = step();
         }
-#pragma warning restore CA2000
-        finally
+        catch (VipsException e)
         {
-            foreach (var handle in chain)
-            {
-                handle.Dispose();
-            }
-        }
-    }
-
-    private static VipsImageHandle Step(List<VipsImageHandle> chain, VipsImageHandle image, string failure)
-    {
-        if (image.IsInvalid)
-        {
-            image.Dispose();
-            throw new ImageDecodeException(ImageDecodeFailure.Corrupt, failure + ": " + VipsNative.TakeError());
+            throw new ImageDecodeException(ImageDecodeFailure.Corrupt, failure + ".", e.Message);
         }
 
         chain.Add(image);
         return image;
     }
 
-    private static VipsImageHandle ToSrgb8(VipsImageHandle image)
+    /// <summary>
+    /// The lazy libvips pipeline, ready to be written to memory: 8-bit sRGB with 3 bands (alpha flattened onto white), its shorter side
+    /// between <see cref="PreprocessingSpec.ResizeShorterSide"/> and twice that (or the original, if smaller).
+    /// The header is checked against the pixel limit before any pixel is decoded.
+    /// </summary>
+    private Image Decode(byte[] bytes, List<Image> chain, out ImageSize size)
     {
-        var srgb = VipsNative.Colourspace(image, VipsNative.InterpretationSrgb);
-        if (srgb.IsInvalid)
+        var target = spec.ResizeShorterSide;
+
+        // Opening reads only the header. An image that needs no JPEG shrink is decoded from this same image;
+        // otherwise it is opened again with the shrink.
+        var image = ImageHeader.Open(bytes, DecodeOptions(1));
+        chain.Add(image);
+        size = ImageHeader.Check(image, maxPixels);
+        var upright = Orientation(image) <= 1;
+        var jpegShrink = IsJpeg(bytes) ? JpegShrinkFor(Math.Min(size.Width, size.Height), target) : 1;
+        if (jpegShrink > 1)
         {
-            throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image's colours could not be converted to sRGB: " + VipsNative.TakeError());
+            image = Step(chain, () => Image.NewFromBuffer(bytes, DecodeOptions(jpegShrink)), "The image data could not be decoded");
         }
 
-        if (VipsNative.vips_image_get_format(srgb) == VipsNative.FormatUChar)
+        var width = image.Width;
+        var height = image.Height;
+        var shorter = Math.Min(width, height);
+        if (Math.Max(width, height) > MaxDirectAspectRatio * (long)shorter)
         {
-            return srgb;
+            // An extreme strip: only its centre square can reach the crop. Cutting it out first keeps every
+            // later step small (a 4000x1 strip would otherwise become a 1,024,000x256 resize).
+            var source = image;
+            image = Step(chain, () => source.ExtractArea((width - shorter) / 2, (height - shorter) / 2, shorter, shorter), "The image could not be cropped");
         }
 
-        using (srgb)
+        var colour = image;
+        image = Step(chain, () => colour.Colourspace(Enums.Interpretation.Srgb), "The image's colours could not be converted to sRGB");
+        if (image.Format != Enums.BandFormat.Uchar)
         {
-            var cast = VipsNative.Cast(srgb, VipsNative.FormatUChar);
-            if (cast.IsInvalid)
-            {
-                cast.Dispose();
-                throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image could not be converted to 8 bits: " + VipsNative.TakeError());
-            }
-
-            return cast;
+            var wide = image;
+            image = Step(chain, () => wide.Cast(Enums.BandFormat.Uchar), "The image could not be converted to 8 bits");
         }
+
+        if (image.HasAlpha())
+        {
+            // Flattened before any averaging, so transparent pixels' colours do not bleed into their
+            // neighbours (the same as resampling premultiplied colour and alpha, then flattening).
+            var transparent = image;
+            image = Step(chain, () => transparent.Flatten(background: [255, 255, 255]), "The image could not be flattened");
+        }
+
+        var boxShrink = shorter / target;
+        if (boxShrink >= 2)
+        {
+            // Still over twice the size (a large non-JPEG, or a JPEG beyond 8x): average blocks, streaming.
+            var large = image;
+            image = Step(chain, () => large.Shrink(boxShrink, boxShrink), "The image could not be shrunk");
+        }
+
+        if (!upright)
+        {
+            // Rotating reads out of order, which a top-to-bottom decode cannot serve: the image, small by
+            // now, is decoded into memory first and turned upright there.
+            var sideways = image;
+            image = Step(chain, sideways.CopyMemory, "The image data could not be decoded");
+            var decoded = image;
+            image = Step(chain, decoded.Autorot, "The image could not be rotated upright");
+        }
+
+        return image;
     }
 
-    private unsafe void CopyResampled(VipsImageHandle image, Span<float> destination)
+    private void CopyResampled(Image image, Span<float> destination)
     {
-        var width = VipsNative.vips_image_get_width(image);
-        var height = VipsNative.vips_image_get_height(image);
-        var bands = VipsNative.vips_image_get_bands(image);
+        var (width, height, bands) = (image.Width, image.Height, image.Bands);
         if (bands != 3)
         {
             throw new ImageDecodeException(ImageDecodeFailure.Corrupt, $"After conversion to sRGB and flattening the image has {bands} bands; expected 3 (RGB).");
         }
 
-        // Decoding happens here: everything before was a lazy pipeline description.
-        var pixels = VipsNative.vips_image_write_to_memory(image, out var byteCount);
-        if (pixels == IntPtr.Zero)
+        // Decoding happens here: everything before was a lazy pipeline description. The pixels land in one
+        // libvips buffer that is read in place and freed at once.
+        IntPtr pixels;
+        ulong byteCount;
+        try
         {
-            throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image data could not be decoded: " + VipsNative.TakeError());
+            pixels = image.WriteToMemory(out byteCount);
+        }
+        catch (VipsException e)
+        {
+            throw new ImageDecodeException(ImageDecodeFailure.Corrupt, "The image data could not be decoded.", e.Message);
         }
 
         try
         {
-            if (byteCount != (nuint)((long)width * height * bands))
+            if (byteCount != (ulong)((long)width * height * bands))
             {
                 throw new ImageDecodeException(ImageDecodeFailure.Internal, "libvips returned an unexpected pixel buffer size.");
             }
 
-            Resampler.ResizeCropNormalise(new ReadOnlySpan<byte>((void*)pixels, checked((int)byteCount)), width, height, spec, destination);
+            unsafe
+            {
+                Resampler.ResizeCropNormalise(new ReadOnlySpan<byte>((void*)pixels, checked((int)byteCount)), width, height, spec, destination);
+            }
         }
         finally
         {
-            VipsNative.g_free(pixels);
+            NetVips.NetVips.Free(pixels);
         }
     }
 }

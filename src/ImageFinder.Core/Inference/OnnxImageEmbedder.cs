@@ -93,7 +93,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
                 var now = Interlocked.Increment(ref decoding);
                 InterlockedMax(ref peakDecoding, now);
                 tensor = RentTensor();
-                size = Preprocessor.Prepare(encoded.Span, tensor.AsSpan(0, Preprocessor.Spec.TensorLength));
+                size = Preprocessor.Prepare(encoded, tensor.AsSpan(0, Preprocessor.Spec.TensorLength));
             }
             finally
             {
@@ -118,6 +118,35 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
             {
                 ArrayPool<float>.Shared.Return(tensor);
             }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<T> DecodeAsync<T>(Func<T> decode, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Increment(ref admitted) > admissionLimit)
+        {
+            Interlocked.Decrement(ref admitted);
+            throw new InferenceBusyException(queue.Capacity);
+        }
+
+        try
+        {
+            await decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                InterlockedMax(ref peakDecoding, Interlocked.Increment(ref decoding));
+                return decode();
+            }
+            finally
+            {
+                Interlocked.Decrement(ref decoding);
+                decodeSlots.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref admitted);
         }
     }
 

@@ -194,7 +194,8 @@ public sealed class IngestJob
             catch (ImageDecodeException e)
             {
                 ArrayPool<float>.Shared.Return(tensor);
-                tally.Failed(file.Path, e.Message);
+                // The operator's own job: libvips' words help them see what is wrong with their file.
+                tally.Failed(file.Path, e.MessageWithDetail);
                 continue;
             }
 

@@ -35,6 +35,8 @@ public sealed class UploadFormTests
 
         public Task<ImageEmbedding> EmbedAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
+        public Task<T> DecodeAsync<T>(Func<T> decode, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
         public Task<float[]> InferAsync(float[] tensor, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 

@@ -148,9 +148,12 @@ public sealed class ImagePreprocessorTests
     [Fact]
     public void Junk_bytes_are_an_unsupported_format()
     {
-        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare("hello, this is not an image"u8, new float[Spec.TensorLength]));
+        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare("hello, this is not an image"u8.ToArray(), new float[Spec.TensorLength]));
         Assert.Equal(ImageDecodeFailure.UnsupportedFormat, error.Failure);
-        Assert.Contains("not in a known format", error.Message);
+        // Our own words for clients; libvips' text is kept apart, for logs.
+        Assert.StartsWith("Not an image format ImageFinder can read", error.Message);
+        Assert.DoesNotContain("load", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.NotNull(error.NativeDetail);
     }
 
     [Fact]
@@ -171,7 +174,7 @@ public sealed class ImagePreprocessorTests
     [Fact]
     public void Empty_input_is_reported_as_empty()
     {
-        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare([], new float[Spec.TensorLength]));
+        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare(Array.Empty<byte>(), new float[Spec.TensorLength]));
         Assert.Equal(ImageDecodeFailure.Empty, error.Failure);
     }
 
@@ -181,8 +184,10 @@ public sealed class ImagePreprocessorTests
     public void Truncated_image_is_corrupt(EncodedFormat format)
     {
         var bytes = TestImages.Pattern(5, 400, 300, format);
-        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare(bytes.AsSpan(0, bytes.Length / 2), new float[Spec.TensorLength]));
+        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Prepare(bytes.AsMemory(0, bytes.Length / 2), new float[Spec.TensorLength]));
         Assert.Equal(ImageDecodeFailure.Corrupt, error.Failure);
+        Assert.Equal("The image data could not be decoded.", error.Message);
+        Assert.NotNull(error.NativeDetail);
     }
 
     [Fact]

@@ -57,4 +57,29 @@ public sealed class DecodeConcurrencyTests
         Assert.Contains("busy", outcomes);
         Assert.Equal(1, embedder.PeakConcurrentDecodes);
     }
+
+    [Fact]
+    public async Task Thumbnail_work_shares_the_decode_slots_and_is_shed_once_they_and_the_queue_are_taken()
+    {
+        // Admission is QueueCapacity + DecodeConcurrency = 2: one decode holds the slot, one waits for it, a third is shed.
+        using var embedder = OnnxImageEmbedder.Load(TestModel.Options() with { DecodeConcurrency = 1, QueueCapacity = 1 });
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var first = Task.Run(() => embedder.DecodeAsync(() =>
+        {
+            holding.Set();
+            release.Wait();
+            return 1;
+        }));
+        holding.Wait();
+        var second = embedder.DecodeAsync(() => 2);
+
+        await Assert.ThrowsAsync<InferenceBusyException>(() => embedder.DecodeAsync(() => 3));
+        Assert.False(second.IsCompleted, "the second caller waits for the slot");
+
+        release.Set();
+        Assert.Equal(1, await first);
+        Assert.Equal(2, await second);
+        Assert.Equal(1, embedder.PeakConcurrentDecodes);
+    }
 }

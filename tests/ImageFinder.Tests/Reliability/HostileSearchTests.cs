@@ -34,4 +34,32 @@ public sealed class HostileSearchTests(CollectionFixture collection) : IClassFix
             Assert.Equal(reason.ToString(), problem.GetProperty("reason").GetString());
         }
     }
+
+    [Fact]
+    public async Task Concurrent_broken_uploads_each_get_their_own_reason_in_ImageFinders_words_never_libvips_text()
+    {
+        // libvips has one error buffer per process: with decodes in parallel, its text could describe another
+        // request's image. Clients get our fixed wording for their own failure; libvips' text goes to the log.
+        var jpeg = TestImages.Pattern(21, 640, 480, ImageFinder.Imaging.EncodedFormat.Jpeg);
+        var png = TestImages.Pattern(22, 640, 480, ImageFinder.Imaging.EncodedFormat.Png);
+        var cases = Enumerable.Range(0, 24).Select(i => (i % 3) switch
+        {
+            0 => (Bytes: jpeg[..(jpeg.Length / 2)], Name: "cut.jpg", Reason: "Corrupt", Detail: "The image data could not be decoded."),
+            1 => (Bytes: png[..(png.Length / 2)], Name: "cut.png", Reason: "Corrupt", Detail: "The image data could not be decoded."),
+            _ => (Bytes: "<html>not an image</html>"u8.ToArray(), Name: "page.jpg", Reason: "UnsupportedFormat",
+                Detail: "Not an image format ImageFinder can read (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF, SVG)."),
+        }).ToList();
+
+        var answers = await Task.WhenAll(cases.Select(async c =>
+        {
+            using var response = await collection.Client.PostAsync("/search", Multipart.RawFile(c.Bytes, c.Name));
+            return (Case: c, Problem: await Problem.AssertAsync(response, HttpStatusCode.BadRequest));
+        }));
+
+        Assert.All(answers, answer =>
+        {
+            Assert.Equal(answer.Case.Reason, answer.Problem.GetProperty("reason").GetString());
+            Assert.Equal(answer.Case.Detail, answer.Problem.GetProperty("detail").GetString());
+        });
+    }
 }

@@ -1,5 +1,5 @@
 using ImageFinder.Imaging;
-using ImageFinder.Imaging.Interop;
+using NetVips;
 
 namespace ImageFinder.Tests.Support;
 
@@ -10,17 +10,13 @@ namespace ImageFinder.Tests.Support;
 public static class UnusualImages
 {
     /// <summary>The picture as a CMYK JPEG, converted by libvips' colour management (as a print workflow writes it).</summary>
-    public static unsafe byte[] CmykJpeg(byte[] rgb, int width, int height)
+    public static byte[] CmykJpeg(byte[] rgb, int width, int height)
     {
-        VipsRuntime.EnsureInitialized();
-        fixed (byte* data = rgb)
-        {
-            using var image = Wrap(data, rgb.Length, width, height, 3);
-            using var srgb = VipsNative.CopyAs(image, VipsNative.InterpretationSrgb);
-            using var cmyk = VipsNative.Colourspace(srgb, VipsNative.InterpretationCmyk);
-            Check(cmyk, "convert to CMYK");
-            return VipsNative.WriteToBuffer(cmyk, ".jpg[Q=95]") ?? throw Failure("write the CMYK JPEG");
-        }
+        Libvips.EnsureInitialized();
+        using var image = Image.NewFromMemoryCopy<byte>(rgb, width, height, 3, Enums.BandFormat.Uchar);
+        using var srgb = image.Copy(interpretation: Enums.Interpretation.Srgb);
+        using var cmyk = srgb.Colourspace(Enums.Interpretation.Cmyk);
+        return cmyk.WriteToBuffer(".jpg[Q=95]");
     }
 
     /// <summary>The picture as a 16-bit RGB PNG (every 8-bit value v becomes v × 257).</summary>
@@ -37,18 +33,14 @@ public static class UnusualImages
     }
 
     /// <summary>An animated GIF whose frames are the given RGB pictures, in order.</summary>
-    public static unsafe byte[] AnimatedGif(IReadOnlyList<byte[]> frames, int width, int height)
+    public static byte[] AnimatedGif(IReadOnlyList<byte[]> frames, int width, int height)
     {
         var all = frames.SelectMany(frame => frame).ToArray();
-        VipsRuntime.EnsureInitialized();
-        fixed (byte* data = all)
-        {
-            using var image = Wrap(data, all.Length, width, height * frames.Count, 3);
-            using var tagged = VipsNative.CopyAs(image, VipsNative.InterpretationSrgb);
-            Check(tagged, "tag the frames");
-            VipsNative.vips_image_set_int(tagged, "page-height", height);
-            return VipsNative.WriteToBuffer(tagged, ".gif") ?? throw Failure("write the GIF");
-        }
+        Libvips.EnsureInitialized();
+        using var image = Image.NewFromMemoryCopy<byte>(all, width, height * frames.Count, 3, Enums.BandFormat.Uchar);
+        using var tagged = image.Copy(interpretation: Enums.Interpretation.Srgb);
+        using var pages = tagged.Mutate(m => m.Set(GValue.GIntType, "page-height", height));
+        return pages.WriteToBuffer(".gif");
     }
 
     /// <summary>A grey + alpha PNG of <paramref name="grey"/> with a horizontal alpha ramp, and the same picture flattened onto white as plain grey.</summary>
@@ -85,21 +77,4 @@ public static class UnusualImages
 
         return grey;
     }
-
-    private static unsafe VipsImageHandle Wrap(byte* data, int length, int width, int height, int bands)
-    {
-        var image = new VipsImageHandle(VipsNative.vips_image_new_from_memory_copy(data, (nuint)length, width, height, bands, VipsNative.FormatUChar));
-        Check(image, "wrap the pixels");
-        return image;
-    }
-
-    private static void Check(VipsImageHandle image, string what)
-    {
-        if (image.IsInvalid)
-        {
-            throw Failure(what);
-        }
-    }
-
-    private static InvalidOperationException Failure(string what) => new($"libvips could not {what}: {VipsNative.TakeError()}");
 }

@@ -90,7 +90,7 @@ public sealed class BrowserTests(WebFixture web) : IAsyncLifetime
         await page.WaitForAsync("document.body.dataset.state === 'error'");
 
         Assert.Equal("Not a supported image", await page.EvaluateAsync<string>("document.querySelector('#error strong').textContent"));
-        Assert.Contains("known format", await page.EvaluateAsync<string>("document.querySelector('#error span').textContent"), StringComparison.Ordinal);
+        Assert.Contains("Not an image format ImageFinder can read", await page.EvaluateAsync<string>("document.querySelector('#error span').textContent"), StringComparison.Ordinal);
         Assert.Equal(0, await page.EvaluateAsync<int>("document.querySelectorAll('#results .result').length"));
         await page.ScreenshotAsync(Path.Combine(WebFixture.Artifacts, "search-error.png"));
         Assert.Empty(await page.CspViolationsAsync());
