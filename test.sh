@@ -19,7 +19,8 @@ if ! command -v npm >/dev/null 2>&1; then
   fi
 fi
 
-# Headless Chromium for the browser tests of the web page (they fail, saying so, when it is missing).
+# Headless Chromium for the browser tests of the web page (they fail, saying so, when it is missing). Playwright drives
+# this browser (/usr/lib/chromium/chromium, or CHROMIUM); it never downloads one of its own (no `playwright install`).
 if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing chromium (browser tests)"
