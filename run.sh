@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ImageFinder, end to end on this machine:
-#   1. installs what is missing (npm and the pinned native libraries; python3-onnx for the model converter)
+#   1. installs what is missing (npm for sqlite-vec and the page's plotting library; python3-onnx for the model converter)
 #   2. uses models/resnet50.onnx, fetching it when absent; when it cannot be fetched (offline), says so
 #      and carries on with the bundled tiny TEST model (labelled "NOT ResNet-50" everywhere)
 #   3. builds, ingests the bundled sample folder (samples/images) into a SQLite file under data/
@@ -31,11 +31,12 @@ if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks | grep -q '^10\.'
   exit 1
 fi
 if ! command -v npm >/dev/null 2>&1; then
-  apt_install npm || { echo "npm is needed to fetch the pinned native libraries: install Node.js 20+ (apt-get install npm)." >&2; exit 1; }
+  apt_install npm || { echo "npm is needed to fetch sqlite-vec (no NuGet package ships it): install Node.js 20+ (apt-get install npm)." >&2; exit 1; }
 fi
 
-say "native libraries (ONNX Runtime 1.30.0, libvips 8.18.7, sqlite-vec 0.1.9)"
+say "packages: sqlite-vec 0.1.9 from npm; ONNX Runtime 1.30.0, NetVips (libvips 8.18.7), Microsoft.Data.Sqlite from NuGet"
 native/install.sh
+dotnet restore ImageFinder.sln --locked-mode -nologo -v quiet
 
 say "model"
 model="$root/models/resnet50.onnx"
@@ -67,7 +68,7 @@ model_id="$(basename "$model" .onnx)"
 database="$data/$model_id.db"
 
 say "building"
-dotnet build ImageFinder.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build ImageFinder.sln -c Release --no-restore -nologo -v quiet -clp:ErrorsOnly
 
 say "ingesting $images into $database"
 dotnet src/ImageFinder.Cli/bin/Release/net10.0/linux-x64/ImageFinder.Cli.dll ingest --folder "$images" --db "$database" --model "$model"

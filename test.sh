@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing (npm and the pinned native libraries, chromium, Python's onnx and
+# Runs every test: installs what is missing (npm for sqlite-vec, chromium, Python's onnx and
 # torch for the model scripts), checks formatting,
 # builds with warnings as errors, and runs the xunit suite (unit + integration through the real host and
 # the real native libraries, with the committed tiny model).
@@ -14,7 +14,7 @@ if ! command -v npm >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
   else
-    echo "npm is needed to fetch the pinned native libraries: install Node.js 20+ (apt-get install npm)." >&2
+    echo "npm is needed to fetch sqlite-vec (no NuGet package ships it): install Node.js 20+ (apt-get install npm)." >&2
     exit 1
   fi
 fi
