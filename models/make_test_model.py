@@ -20,10 +20,13 @@ output bytes are identical on every run.  Requires Debian's python3-onnx and
 python3-numpy (apt-get install -y python3-onnx python3-numpy); run with
 /usr/bin/python3.
 
-Usage: /usr/bin/python3 models/make_test_model.py [output.onnx]
-Writes the model and, next to it, a model card <name>.json.
+Usage: /usr/bin/python3 models/make_test_model.py [output.onnx] [--seed N] [--name NAME]
+Writes the model and, next to it, a model card <name>.json.  The defaults
+rebuild the committed models/tiny-test.onnx byte for byte; another seed (and
+name) gives a second, different test model (the re-index tests use one).
 """
 
+import argparse
 import json
 import os
 import sys
@@ -64,8 +67,8 @@ def _he_conv(rng, out_c, in_c, k):
     return w.astype(np.float32), b.astype(np.float32)
 
 
-def build_model():
-    rng = np.random.RandomState(SEED)
+def build_model(seed=SEED, name=MODEL_NAME):
+    rng = np.random.RandomState(seed)
     w1, b1 = _he_conv(rng, 16, 3, 3)
     w2, b2 = _he_conv(rng, 32, 16, 3)
 
@@ -111,11 +114,11 @@ def build_model():
     model.doc_string = (
         "tiny-test-cnn: NOT ResNet-50. Random fixed weights (seed %d). "
         "input float32 [N,3,224,224] -> features float32 [N,2048]. "
-        "For tests and offline demos only." % SEED
+        "For tests and offline demos only." % seed
     )
     helper.set_model_props(model, {
-        "name": MODEL_NAME,
-        "seed": str(SEED),
+        "name": name,
+        "seed": str(seed),
         "placeholder": "true",
         "dimension": "2048",
     })
@@ -124,8 +127,13 @@ def build_model():
 
 
 def main(argv):
-    out = os.path.abspath(argv[1]) if len(argv) > 1 else DEFAULT_OUT
-    model = build_model()
+    ap = argparse.ArgumentParser(description="Build a tiny test stand-in for a pooled ResNet-50.")
+    ap.add_argument("out", nargs="?", default=DEFAULT_OUT)
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--name", default=MODEL_NAME)
+    args = ap.parse_args(argv[1:])
+    out = os.path.abspath(args.out)
+    model = build_model(args.seed, args.name)
     data = model.SerializeToString()
 
     tmp = out + ".tmp"
@@ -136,7 +144,11 @@ def main(argv):
     card_path = os.path.splitext(out)[0] + ".json"
     tmp = card_path + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        json.dump(CARD, f, indent=2)
+        card = dict(CARD)
+        if args.seed != SEED or args.name != MODEL_NAME:
+            card["name"] = args.name
+            card["description"] = CARD["description"].replace("seed %d" % SEED, "seed %d" % args.seed)
+        json.dump(card, f, indent=2)
         f.write("\n")
     os.replace(tmp, card_path)
 

@@ -32,6 +32,7 @@ public static class StatsApi
         return TypedResults.Ok(new StatsResponse(
             count,
             search.Model.Name,
+            search.Store.Collection.ModelSha256,
             search.Model.Dimension,
             search.Store.Collection.Metric,
             search.Store.DatabaseBytes,

@@ -3,6 +3,7 @@ namespace ImageFinder.Api.Stats;
 /// <summary>The collection and how it is searched.</summary>
 /// <param name="Count">Images in the collection.</param>
 /// <param name="Model">The model that embedded them.</param>
+/// <param name="ModelSha256">SHA-256 of the model's ONNX file, as the database records it (vectors of another file are refused).</param>
 /// <param name="Dimension">Embedding dimension.</param>
 /// <param name="Metric">Distance of the collection: <c>l2</c>, <c>cosine</c> or <c>l1</c>.</param>
 /// <param name="DatabaseBytes">Size on disk of the database and its write-ahead log.</param>
@@ -13,6 +14,7 @@ namespace ImageFinder.Api.Stats;
 public sealed record StatsResponse(
     long Count,
     string Model,
+    string? ModelSha256,
     int Dimension,
     string Metric,
     long DatabaseBytes,

@@ -2,10 +2,10 @@ namespace ImageFinder.Imaging;
 
 /// <summary>
 /// How an image becomes a model input, torchvision style: the shorter side is resized to
-/// <see cref="ResizeShorterSide"/>, the centre <see cref="CropSize"/>² is cut out, RGB is scaled to [0,1]
-/// and normalised per channel with <see cref="Mean"/> and <see cref="Std"/>, laid out CHW.
+/// <see cref="ResizeShorterSide"/> with <see cref="Filter"/>, the centre <see cref="CropSize"/>² is cut out, RGB
+/// is scaled to [0,1] and normalised per channel with <see cref="Mean"/> and <see cref="Std"/>, laid out CHW.
 /// </summary>
-public sealed record PreprocessingSpec(int ResizeShorterSide, int CropSize, float[] Mean, float[] Std)
+public sealed record PreprocessingSpec(int ResizeShorterSide, int CropSize, float[] Mean, float[] Std, ResizeFilter Filter = ResizeFilter.Bilinear)
 {
     /// <summary>torchvision's ResNet-50 preprocessing: 256, centre crop 224, ImageNet mean and std.</summary>
     public static PreprocessingSpec ImageNet { get; } =

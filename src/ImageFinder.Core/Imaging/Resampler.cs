@@ -10,24 +10,34 @@ namespace ImageFinder.Imaging;
 /// <see cref="PreprocessingSpec.ResizeShorterSide"/>, cut out the centred <see cref="PreprocessingSpec.CropSize"/>²,
 /// normalise, and write the CHW tensor. Only the crop is ever computed.
 /// <para>
-/// The filter is antialiased bilinear: a triangle whose support widens with the reduction factor, the filter
-/// PIL's <c>Image.resize(BILINEAR)</c> applies and therefore what torchvision's <c>Resize</c> does to a PIL
-/// image. It is separable: rows first (one vectorised multiply-add per source row and tap over the crop's
+/// The filter is the spec's <see cref="ResizeFilter"/>, antialiased as PIL does it: bilinear is a triangle whose
+/// support widens with the reduction factor, the filter PIL's <c>Image.resize(BILINEAR)</c> applies and
+/// therefore what torchvision's <c>Resize</c> does to a PIL image; bicubic is PIL's <c>BICUBIC</c> (Keys, a = −0.5)
+/// widened the same way. It is separable: rows first (one vectorised multiply-add per source row and tap over the crop's
 /// columns), then columns. Values stay in float between the passes; nothing is rounded to 8 bits.
 /// </para>
 /// </summary>
 internal static class Resampler
 {
-    /// <summary>The width and height after resizing so the shorter side is <paramref name="shorterSide"/>.</summary>
+    /// <summary>
+    /// The width and height after resizing so the shorter side is <paramref name="shorterSide"/>; the longer side
+    /// is truncated, not rounded, as torchvision's <c>Resize(int)</c> computes it.
+    /// </summary>
     public static (int Width, int Height) ResizedSize(int width, int height, int shorterSide)
     {
         if (width <= height)
         {
-            return (shorterSide, Math.Max(shorterSide, (int)Math.Round((double)height * shorterSide / width)));
+            return (shorterSide, Math.Max(shorterSide, (int)((long)height * shorterSide / width)));
         }
 
-        return (Math.Max(shorterSide, (int)Math.Round((double)width * shorterSide / height)), shorterSide);
+        return (Math.Max(shorterSide, (int)((long)width * shorterSide / height)), shorterSide);
     }
+
+    /// <summary>
+    /// Where a centred crop of <paramref name="crop"/> starts in <paramref name="size"/> samples: half the margin,
+    /// rounded half to even, as torchvision's <c>CenterCrop</c> computes it with Python's <c>round</c>.
+    /// </summary>
+    public static int CropOffset(int size, int crop) => (int)Math.Round((size - crop) / 2.0, MidpointRounding.ToEven);
 
     /// <summary>
     /// Resizes, crops and normalises <paramref name="pixels"/> (<paramref name="width"/>×<paramref name="height"/>
@@ -42,8 +52,8 @@ internal static class Resampler
         }
 
         var (resizedWidth, resizedHeight) = ResizedSize(width, height, spec.ResizeShorterSide);
-        var columns = AxisFilter.Create(width, resizedWidth, (resizedWidth - crop) / 2, crop);
-        var rows = AxisFilter.Create(height, resizedHeight, (resizedHeight - crop) / 2, crop);
+        var columns = AxisFilter.Create(width, resizedWidth, CropOffset(resizedWidth, crop), crop, spec.Filter);
+        var rows = AxisFilter.Create(height, resizedHeight, CropOffset(resizedHeight, crop), crop, spec.Filter);
 
         // Only the source columns the crop reads.
         var lineStart = columns.SourceStart * 3;
@@ -206,11 +216,11 @@ internal static class Resampler
         /// The filter taking <paramref name="inSize"/> samples to <paramref name="outSize"/>, for the outputs
         /// <paramref name="outStart"/> … <paramref name="outStart"/> + <paramref name="outCount"/> − 1 only.
         /// </summary>
-        public static AxisFilter Create(int inSize, int outSize, int outStart, int outCount)
+        public static AxisFilter Create(int inSize, int outSize, int outStart, int outCount, ResizeFilter filter)
         {
             var scale = (double)inSize / outSize;
             var widen = Math.Max(scale, 1.0);
-            var support = widen; // the triangle reaches one (widened) sample either side
+            var support = widen * KernelSupport(filter); // how many (widened) samples the kernel reaches either side
             var stride = (int)Math.Ceiling(support) * 2 + 1;
             var first = new int[outCount];
             var count = new int[outCount];
@@ -232,8 +242,7 @@ internal static class Resampler
                 var total = 0.0;
                 for (var t = 0; t < n; t++)
                 {
-                    var distance = Math.Abs((from + t - centre + 0.5) / widen);
-                    raw[t] = distance < 1 ? 1 - distance : 0;
+                    raw[t] = Kernel(filter, (from + t - centre + 0.5) / widen);
                     total += raw[t];
                 }
 
@@ -249,6 +258,27 @@ internal static class Resampler
             }
 
             return new AxisFilter(first, count, weights, stride, sourceStart, sourceEnd);
+        }
+
+        /// <summary>Half the width of the filter's kernel, in (widened) samples.</summary>
+        public static double KernelSupport(ResizeFilter filter) => filter == ResizeFilter.Bicubic ? 2.0 : 1.0;
+
+        /// <summary>The filter's kernel at <paramref name="x"/> samples from the centre (PIL's definitions).</summary>
+        public static double Kernel(ResizeFilter filter, double x)
+        {
+            x = Math.Abs(x);
+            if (filter == ResizeFilter.Bilinear)
+            {
+                return x < 1 ? 1 - x : 0;
+            }
+
+            const double a = -0.5;
+            if (x < 1)
+            {
+                return ((((a + 2) * x) - (a + 3)) * x * x) + 1;
+            }
+
+            return x < 2 ? ((((x - 5) * x) + 8) * x - 4) * a : 0;
         }
     }
 }

@@ -37,8 +37,11 @@ public sealed record ModelCard
 
     public float[] Std { get; init; } = [0.229f, 0.224f, 0.225f];
 
+    /// <summary>The resize filter the weights were trained with: <c>bilinear</c> (default) or <c>bicubic</c>, as torchvision's weight transforms say.</summary>
+    public string Interpolation { get; init; } = "bilinear";
+
     [JsonIgnore]
-    public PreprocessingSpec Preprocessing => new(ResizeShorterSide, CropSize, Mean, Std);
+    public PreprocessingSpec Preprocessing => new(ResizeShorterSide, CropSize, Mean, Std, ParseFilter(Interpolation) ?? ResizeFilter.Bilinear);
 
     /// <summary>The card path that belongs to <paramref name="modelPath"/>.</summary>
     public static string PathFor(string modelPath) => Path.ChangeExtension(modelPath, ".json");
@@ -106,8 +109,18 @@ public sealed record ModelCard
             throw new InvalidModelException($"Preprocessing in {cardPath} is invalid: mean and std need 3 values (std > 0) and resizeShorterSide >= cropSize >= 1.");
         }
 
-        return this with { Input = input, Output = output, Dimension = dimension };
+        var filter = ParseFilter(Interpolation)
+            ?? throw new InvalidModelException($"'interpolation' in {cardPath} is '{Interpolation}'; ImageFinder resizes with 'bilinear' or 'bicubic'.");
+
+        return this with { Input = input, Output = output, Dimension = dimension, Interpolation = filter.ToString().ToLowerInvariant() };
     }
+
+    private static ResizeFilter? ParseFilter(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "bilinear" => ResizeFilter.Bilinear,
+        "bicubic" => ResizeFilter.Bicubic,
+        _ => null,
+    };
 
     private static bool Matches(long declared, long wanted) => declared < 0 || declared == wanted;
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Security.Cryptography;
 using ImageFinder.Imaging;
 
 namespace ImageFinder.Inference;
@@ -19,12 +20,12 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     private int decoding;
     private int peakDecoding;
 
-    private OnnxImageEmbedder(OnnxSession session, ModelCard card, EmbedderOptions options)
+    private OnnxImageEmbedder(OnnxSession session, ModelCard card, string sha256, EmbedderOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DecodeConcurrency, 1);
         this.session = session;
         Card = card;
-        Model = new EmbeddingModel(card.Name, card.Description, card.Dimension, session.ModelPath);
+        Model = new EmbeddingModel(card.Name, card.Description, card.Dimension, session.ModelPath, sha256);
         Preprocessor = new ImagePreprocessor(card.Preprocessing, options.MaxImagePixels);
         queue = new InferenceQueue(session, card, options.MaxBatchSize, options.QueueCapacity);
         decodeSlots = new SemaphoreSlim(options.DecodeConcurrency, options.DecodeConcurrency);
@@ -50,13 +51,20 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         try
         {
             var card = ModelCard.Load(options.ModelPath, session);
-            return new OnnxImageEmbedder(session, card, options);
+            return new OnnxImageEmbedder(session, card, FileSha256(options.ModelPath), options);
         }
         catch
         {
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The SHA-256 of a model file, lower-case hex (streamed: a 500 MB VGG-16 is not read into memory).</summary>
+    public static string FileSha256(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
     }
 
     public bool IsBusy => Volatile.Read(ref admitted) >= admissionLimit || queue.IsFull;

@@ -166,6 +166,11 @@ public sealed class IngestJob
             {
                 bytes = await File.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                tally.Failed(file.Path, "the file is gone");
+                continue;
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 tally.Failed(file.Path, "cannot read the file: " + e.Message);
@@ -239,7 +244,7 @@ public sealed class IngestJob
                 batchStarted.Restart();
             }
 
-            batch.Add(new ImageRecord(item.File.Path, item.Sha256, item.File.SizeBytes, item.File.Modified, item.Size.Width, item.Size.Height, vector));
+            batch.Add(new ImageRecord(item.File.Path, item.Sha256, item.File.SizeBytes, item.File.Modified, item.Size.Width, item.Size.Height, vector, item.File.Keep));
             if (batch.Count >= options.WriteBatchSize || batchStarted.Elapsed >= MaxCommitDelay)
             {
                 await CommitAsync(batch, tally, cancellationToken).ConfigureAwait(false);

@@ -34,7 +34,7 @@ public sealed class ImageSearch : IDisposable
         var embedder = OnnxImageEmbedder.Load(embedderOptions);
         try
         {
-            var store = VectorStore.Open(databasePath, new CollectionInfo(embedder.Model.Name, embedder.Model.Dimension, metric ?? CollectionInfo.L2));
+            var store = VectorStore.Open(databasePath, CollectionFor(embedder.Model, metric));
             return new ImageSearch(embedder, store, knnOptions ?? new KnnOptions());
         }
         catch
@@ -43,6 +43,10 @@ public sealed class ImageSearch : IDisposable
             throw;
         }
     }
+
+    /// <summary>What a database of <paramref name="model"/>'s vectors records: name, dimension, metric (l2 unless given), file SHA-256 and name.</summary>
+    public static CollectionInfo CollectionFor(EmbeddingModel model, string? metric = null) =>
+        new(model.Name, model.Dimension, metric ?? CollectionInfo.L2, model.Sha256, System.IO.Path.GetFileName(model.Path));
 
     /// <summary>The <paramref name="k"/> stored images nearest to <paramref name="image"/>, nearest first, with the time each step took.</summary>
     /// <exception cref="Imaging.ImageDecodeException">The bytes are not a usable image.</exception>

@@ -1,7 +1,10 @@
 namespace ImageFinder.Storage;
 
-/// <summary>What a database's vectors mean: which model made them, their dimension, and the distance used.</summary>
-public sealed record CollectionInfo(string Model, int Dimension, string Metric = CollectionInfo.L2)
+/// <summary>
+/// What a database's vectors mean: which model made them (its card's name and, when known, the SHA-256 and file
+/// name of its ONNX file), their dimension, and the distance used.
+/// </summary>
+public sealed record CollectionInfo(string Model, int Dimension, string Metric = CollectionInfo.L2, string? ModelSha256 = null, string? ModelFile = null)
 {
     /// <summary>Euclidean distance (the default).</summary>
     public const string L2 = "l2";

@@ -1,6 +1,9 @@
 namespace ImageFinder.Storage;
 
-/// <summary>An embedded image ready to be written: its source, fingerprint, size and vector.</summary>
+/// <summary>
+/// An embedded image ready to be written: its source, fingerprint, size and vector. <see cref="Keep"/> is set when
+/// the image comes from another collection (a re-index) and must keep its id and added time there.
+/// </summary>
 public sealed record ImageRecord(
     string Source,
     string Sha256,
@@ -8,4 +11,5 @@ public sealed record ImageRecord(
     DateTimeOffset Modified,
     int Width,
     int Height,
-    float[] Embedding);
+    float[] Embedding,
+    KeptIdentity? Keep = null);

@@ -72,6 +72,23 @@ internal static class StoreSchema
         create.Parameters.AddWithValue("$dimension", expected.Dimension.ToString(CultureInfo.InvariantCulture));
         create.Parameters.AddWithValue("$metric", expected.Metric);
         create.ExecuteNonQuery();
+        RecordModelFile(connection, transaction, expected);
+    }
+
+    /// <summary>Records the model file's SHA-256 and name (when the caller knows them).</summary>
+    private static void RecordModelFile(SqliteConnection connection, SqliteTransaction transaction, CollectionInfo expected)
+    {
+        if (expected.ModelSha256 is null)
+        {
+            return;
+        }
+
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "insert or replace into meta (key, value) values ('model_sha256', $sha256), ('model_file', $file)";
+        insert.Parameters.AddWithValue("$sha256", expected.ModelSha256);
+        insert.Parameters.AddWithValue("$file", expected.ModelFile ?? "");
+        insert.ExecuteNonQuery();
     }
 
     private static CollectionInfo Check(SqliteConnection connection, SqliteTransaction transaction, int userVersion, CollectionInfo expected)
@@ -107,10 +124,24 @@ internal static class StoreSchema
                 $"The database was built with model '{meta.GetValueOrDefault("model")}', not '{expected.Model}': their vectors are not comparable. Use another database file (ImageFinder:Database / --db) or that model.");
         }
 
+        var storedSha256 = meta.GetValueOrDefault("model_sha256");
+        if (expected.ModelSha256 is not null && storedSha256 is not null && storedSha256 != expected.ModelSha256)
+        {
+            // Same card name, another file (re-exported, other weights, fine-tuned): the vectors are not comparable.
+            throw new CollectionMismatchException(
+                $"The database was built with the model file '{meta.GetValueOrDefault("model_file")}' (SHA-256 {storedSha256}), not '{expected.ModelFile}' (SHA-256 {expected.ModelSha256}), although both are named '{expected.Model}': their vectors are not comparable. Use that model file, another database file (ImageFinder:Database / --db), or re-embed the collection into a new database with 'reindex'.");
+        }
+
+        if (expected.ModelSha256 is not null && storedSha256 is null)
+        {
+            // A database from before model hashes were recorded adopts the file it is first opened with.
+            RecordModelFile(connection, transaction, expected);
+        }
+
         // The metric is chosen when the database is created; the stored one wins over the one asked for.
         var metric = CollectionInfo.ParseMetric(meta.GetValueOrDefault("metric"))
             ?? throw new CollectionMismatchException($"The database uses the distance metric '{meta.GetValueOrDefault("metric")}', which this version does not support ({string.Join(", ", CollectionInfo.Metrics)}).");
-        return expected with { Metric = metric };
+        return expected with { Metric = metric, ModelSha256 = storedSha256 ?? expected.ModelSha256, ModelFile = meta.GetValueOrDefault("model_file") ?? expected.ModelFile };
     }
 
     private static object? Scalar(SqliteConnection connection, SqliteTransaction transaction, string sql)

@@ -198,9 +198,10 @@ public sealed class VectorStore : IDisposable
     }
 
     /// <summary>
-    /// Writes a batch in one transaction: a new source gets a new id, a known source keeps its id and gets the
-    /// new fingerprint and vector. All or nothing.
+    /// Writes a batch in one transaction: a new source gets a new id (or the one its <see cref="ImageRecord.Keep"/>
+    /// says, with that added time), a known source keeps its id and gets the new fingerprint and vector. All or nothing.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A record's kept id is taken by another source, or its source has another id here.</exception>
     public async Task<IReadOnlyList<(long Id, WriteOutcome Outcome)>> WriteBatchAsync(IReadOnlyList<ImageRecord> records, CancellationToken cancellationToken = default)
     {
         foreach (var record in records)
@@ -217,8 +218,8 @@ public sealed class VectorStore : IDisposable
             using var find = Command(transaction, "select id from images where source = $source", "$source");
             using var insert = Command(
                 transaction,
-                "insert into images (source, sha256, size_bytes, modified_ms, width, height, added_ms, version) values ($source, $sha256, $size, $modified, $width, $height, $added, $version) returning id",
-                "$source", "$sha256", "$size", "$modified", "$width", "$height", "$added", "$version");
+                "insert into images (id, source, sha256, size_bytes, modified_ms, width, height, added_ms, version) values ($id, $source, $sha256, $size, $modified, $width, $height, $added, $version) returning id",
+                "$id", "$source", "$sha256", "$size", "$modified", "$width", "$height", "$added", "$version");
             using var update = Command(
                 transaction,
                 "update images set sha256 = $sha256, size_bytes = $size, modified_ms = $modified, width = $width, height = $height, version = $version where id = $id",
@@ -236,6 +237,11 @@ public sealed class VectorStore : IDisposable
                 WriteOutcome outcome;
                 if (existing is long known)
                 {
+                    if (record.Keep is { } keep && keep.Id != known)
+                    {
+                        throw new InvalidOperationException($"'{record.Source}' is image {known} in this database, not image {keep.Id}.");
+                    }
+
                     id = known;
                     outcome = WriteOutcome.Updated;
                     update.Parameters["$id"].Value = id;
@@ -248,11 +254,19 @@ public sealed class VectorStore : IDisposable
                 else
                 {
                     outcome = WriteOutcome.Added;
+                    insert.Parameters["$id"].Value = record.Keep is { } keep ? keep.Id : DBNull.Value;
                     insert.Parameters["$source"].Value = record.Source;
-                    insert.Parameters["$added"].Value = now;
+                    insert.Parameters["$added"].Value = record.Keep?.Added.ToUnixTimeMilliseconds() ?? now;
                     insert.Parameters["$version"].Value = version;
                     SetFingerprint(insert, record);
-                    id = (long)insert.ExecuteScalar()!;
+                    try
+                    {
+                        id = (long)insert.ExecuteScalar()!;
+                    }
+                    catch (SqliteException e) when (record.Keep is { } kept && e.SqliteErrorCode == 19)
+                    {
+                        throw new InvalidOperationException($"Image id {kept.Id} is taken by another source than '{record.Source}' in this database.", e);
+                    }
                 }
 
                 insertVector.Parameters["$id"].Value = id;
@@ -432,7 +446,7 @@ public sealed class VectorStore : IDisposable
     {
         using var lease = RentReader();
         await using var command = lease.Connection.CreateCommand();
-        command.CommandText = "select id, source, sha256, size_bytes, modified_ms, width, height, added_ms from images " + clause;
+        command.CommandText = $"select {StoredImage.Columns} from images " + clause;
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);
@@ -442,15 +456,7 @@ public sealed class VectorStore : IDisposable
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            images.Add(new StoredImage(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetInt64(3),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-                reader.GetInt32(5),
-                reader.GetInt32(6),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7))));
+            images.Add(StoredImage.Read(reader));
         }
 
         return images;

@@ -5,6 +5,7 @@ using ImageFinder.Api.Images;
 using ImageFinder.Api.Search;
 using ImageFinder.Api.Stats;
 using ImageFinder.Imaging;
+using ImageFinder.Inference;
 using ImageFinder.Tests.Support;
 
 namespace ImageFinder.Tests.Api;
@@ -176,6 +177,7 @@ public sealed class ImagesApiTests(CollectionFixture collection) : IClassFixture
 
         Assert.Equal(CollectionFixture.ImageCount, stats!.Count);
         Assert.Contains("NOT ResNet-50", stats.Model);
+        Assert.Equal(OnnxImageEmbedder.FileSha256(TestModel.Path), stats.ModelSha256);
         Assert.Equal(2048, stats.Dimension);
         Assert.Equal("l2", stats.Metric);
         Assert.True(stats.DatabaseBytes >= new FileInfo(collection.Database).Length);

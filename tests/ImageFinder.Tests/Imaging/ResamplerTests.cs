@@ -10,6 +10,12 @@ public sealed class ResamplerTests
     /// <summary>An odd crop size: the horizontal pass works on pairs of pixels and must handle the last one alone.</summary>
     private static readonly PreprocessingSpec OddCrop = new(121, 97, [0.5f, 0.4f, 0.3f], [0.2f, 0.25f, 0.3f]);
 
+    /// <summary>EfficientNet-B2's preprocessing in torchvision: bicubic to 288, crop 288.</summary>
+    private static readonly PreprocessingSpec Bicubic288 = new(288, 288, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], ResizeFilter.Bicubic);
+
+    /// <summary>Bicubic with an odd crop inside a larger resize.</summary>
+    private static readonly PreprocessingSpec BicubicOdd = new(150, 101, [0.5f, 0.4f, 0.3f], [0.2f, 0.25f, 0.3f], ResizeFilter.Bicubic);
+
     [Theory]
     [InlineData(640, 480)] // 1.875x down: the triangle widens to five taps
     [InlineData(480, 270)] // slightly down, landscape
@@ -22,7 +28,7 @@ public sealed class ResamplerTests
         var pixels = new byte[width * height * 3];
         new Random(width * 31 + height).NextBytes(pixels);
 
-        foreach (var spec in new[] { Spec, OddCrop })
+        foreach (var spec in new[] { Spec, OddCrop, Bicubic288, BicubicOdd })
         {
             var tensor = new float[spec.TensorLength];
             Resampler.ResizeCropNormalise(pixels, width, height, spec, tensor);
@@ -30,9 +36,42 @@ public sealed class ResamplerTests
             var expected = Reference(pixels, width, height, spec);
             for (var i = 0; i < tensor.Length; i++)
             {
-                Assert.True(Math.Abs(tensor[i] - expected[i]) < 1e-4, $"crop {spec.CropSize}, element {i}: {tensor[i]} vs {expected[i]}");
+                Assert.True(Math.Abs(tensor[i] - expected[i]) < 1e-4, $"{spec.Filter} crop {spec.CropSize}, element {i}: {tensor[i]} vs {expected[i]}");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(ResizeFilter.Bilinear, 640, 480)]
+    [InlineData(ResizeFilter.Bilinear, 333, 500)]
+    [InlineData(ResizeFilter.Bicubic, 640, 480)]
+    [InlineData(ResizeFilter.Bicubic, 200, 150)] // upscaled to 288: the cubic kernel's negative lobes at full strength
+    public void Matches_PIL_resize_and_centre_crop_as_torchvision_applies_them(ResizeFilter filter, int width, int height)
+    {
+        // torchvision's Resize(size) + CenterCrop(crop) on a PIL image, run by PIL itself (Debian's python3-pil,
+        // installed with python3-torchvision). PIL rounds to 8 bits after each pass; we stay in float, so the two
+        // agree to about one 8-bit step.
+        var spec = filter == ResizeFilter.Bicubic ? Bicubic288 : Spec;
+        var pixels = TestImages.PatternPixels(7, width, height);
+        var tensor = new float[spec.TensorLength];
+        Resampler.ResizeCropNormalise(pixels, width, height, spec, tensor);
+
+        var pil = PilReference.ResizeCrop(pixels, width, height, spec.ResizeShorterSide, spec.CropSize, filter);
+        var plane = spec.CropSize * spec.CropSize;
+        double worst = 0, total = 0;
+        for (var c = 0; c < 3; c++)
+        {
+            for (var i = 0; i < plane; i++)
+            {
+                var ours = (tensor[(c * plane) + i] * spec.Std[c]) + spec.Mean[c];
+                var difference = Math.Abs((ours * 255) - pil[(i * 3) + c]);
+                worst = Math.Max(worst, difference);
+                total += difference;
+            }
+        }
+
+        Assert.True(worst <= 1.5, $"largest difference {worst:F2} of 255");
+        Assert.True(total / (3 * plane) <= 0.5, $"mean difference {total / (3 * plane):F3} of 255");
     }
 
     [Theory]
@@ -41,6 +80,7 @@ public sealed class ResamplerTests
     [InlineData(4000, 3000, 341, 256)]
     [InlineData(100, 100, 256, 256)]
     [InlineData(6000, 8, 192000, 256)]
+    [InlineData(100, 130, 256, 332)] // 332.8: torchvision truncates the longer side, it does not round
     public void Resized_size_puts_the_shorter_side_at_256(int width, int height, int resizedWidth, int resizedHeight) =>
         Assert.Equal((resizedWidth, resizedHeight), Resampler.ResizedSize(width, height, 256));
 
@@ -116,15 +156,15 @@ public sealed class ResamplerTests
     {
         var crop = spec.CropSize;
         var (resizedWidth, resizedHeight) = Resampler.ResizedSize(width, height, spec.ResizeShorterSide);
-        var left = (resizedWidth - crop) / 2;
-        var top = (resizedHeight - crop) / 2;
+        var left = Resampler.CropOffset(resizedWidth, crop);
+        var top = Resampler.CropOffset(resizedHeight, crop);
         var result = new float[spec.TensorLength];
         for (var oy = 0; oy < crop; oy++)
         {
-            var wy = Weights(height, resizedHeight, top + oy);
+            var wy = Weights(height, resizedHeight, top + oy, spec.Filter);
             for (var ox = 0; ox < crop; ox++)
             {
-                var wx = Weights(width, resizedWidth, left + ox);
+                var wx = Weights(width, resizedWidth, left + ox, spec.Filter);
                 for (var c = 0; c < 3; c++)
                 {
                     double sum = 0;
@@ -144,19 +184,24 @@ public sealed class ResamplerTests
         return result;
     }
 
-    /// <summary>Triangle weights, widened by the reduction factor, over the source samples within reach, normalised.</summary>
-    private static List<(int Index, double Weight)> Weights(int inSize, int outSize, int output)
+    /// <summary>Triangle or Keys-cubic weights, widened by the reduction factor, over the source samples within reach, normalised.</summary>
+    private static List<(int Index, double Weight)> Weights(int inSize, int outSize, int output, ResizeFilter filter)
     {
         var scale = (double)inSize / outSize;
         var widen = Math.Max(scale, 1);
         var centre = (output + 0.5) * scale;
+        var reach = filter == ResizeFilter.Bicubic ? 2 : 1;
         var taps = new List<(int, double)>();
         for (var i = 0; i < inSize; i++)
         {
             var distance = Math.Abs((i + 0.5 - centre) / widen);
-            if (distance < 1)
+            if (distance < reach)
             {
-                taps.Add((i, 1 - distance));
+                // Keys' cubic convolution kernel with a = -0.5, written out in its two pieces.
+                var weight = filter == ResizeFilter.Bilinear ? 1 - distance
+                    : distance < 1 ? (1.5 * distance * distance * distance) - (2.5 * distance * distance) + 1
+                    : (-0.5 * distance * distance * distance) + (2.5 * distance * distance) - (4 * distance) + 2;
+                taps.Add((i, weight));
             }
         }
 

@@ -79,6 +79,36 @@ public sealed class VectorStoreTests : IDisposable
     }
 
     [Fact]
+    public void Reopening_with_another_model_file_of_the_same_name_is_an_error_naming_both_files_and_hashes()
+    {
+        var path = temp.Combine("v.db");
+        VectorStore.Open(path, new CollectionInfo("resnet50", 2, ModelSha256: new string('a', 64), ModelFile: "resnet50.onnx")).Dispose();
+
+        var error = Assert.Throws<CollectionMismatchException>(() =>
+            VectorStore.Open(path, new CollectionInfo("resnet50", 2, ModelSha256: new string('b', 64), ModelFile: "resnet50-finetuned.onnx")));
+
+        Assert.Contains("'resnet50.onnx' (SHA-256 " + new string('a', 64) + ")", error.Message);
+        Assert.Contains("'resnet50-finetuned.onnx' (SHA-256 " + new string('b', 64) + ")", error.Message);
+        Assert.Contains("reindex", error.Message);
+        using var same = VectorStore.Open(path, new CollectionInfo("resnet50", 2, ModelSha256: new string('a', 64), ModelFile: "moved/resnet50.onnx"));
+        Assert.Equal(new string('a', 64), same.Collection.ModelSha256);
+    }
+
+    [Fact]
+    public void A_database_from_before_model_hashes_adopts_the_first_file_it_is_opened_with()
+    {
+        var path = temp.Combine("v.db");
+        VectorStore.Open(path, new CollectionInfo("resnet50", 2)).Dispose();
+
+        using (var adopted = VectorStore.Open(path, new CollectionInfo("resnet50", 2, ModelSha256: new string('c', 64), ModelFile: "resnet50.onnx")))
+        {
+            Assert.Equal(new string('c', 64), adopted.Collection.ModelSha256);
+        }
+
+        Assert.Throws<CollectionMismatchException>(() => VectorStore.Open(path, new CollectionInfo("resnet50", 2, ModelSha256: new string('d', 64), ModelFile: "resnet50.onnx")));
+    }
+
+    [Fact]
     public void A_database_of_another_program_is_refused()
     {
         var path = temp.Combine("other.db");

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace ImageFinder.Storage;
+
+/// <summary>
+/// A database opened read-only, to be copied from (a re-index): what its vectors are (model, SHA-256, dimension,
+/// metric) and its images in id order. Nothing is ever written to the file.
+/// </summary>
+public sealed class StoredCollection : IDisposable
+{
+    private readonly SqliteConnection connection;
+
+    private StoredCollection(string path, SqliteConnection connection, CollectionInfo collection)
+    {
+        Path = path;
+        this.connection = connection;
+        Collection = collection;
+    }
+
+    public string Path { get; }
+
+    public CollectionInfo Collection { get; }
+
+    /// <summary>Opens the ImageFinder database at <paramref name="path"/> read-only.</summary>
+    /// <exception cref="CollectionMismatchException">The file is missing, not a database, or not an ImageFinder database.</exception>
+    public static StoredCollection Open(string path)
+    {
+        var fullPath = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new CollectionMismatchException($"There is no database at '{fullPath}'.");
+        }
+
+        SQLitePCL.Batteries_V2.Init();
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            var userVersion = Convert.ToInt32(Scalar(connection, "pragma user_version"), CultureInfo.InvariantCulture);
+            var meta = ReadMeta(connection);
+            if (userVersion != StoreSchema.Version || !meta.TryGetValue("model", out var model)
+                || !int.TryParse(meta.GetValueOrDefault("dimension"), CultureInfo.InvariantCulture, out var dimension)
+                || CollectionInfo.ParseMetric(meta.GetValueOrDefault("metric")) is not { } metric)
+            {
+                throw new CollectionMismatchException($"'{fullPath}' is not an ImageFinder database of schema version {StoreSchema.Version}.");
+            }
+
+            var collection = new CollectionInfo(model, dimension, metric, meta.GetValueOrDefault("model_sha256"), meta.GetValueOrDefault("model_file"));
+            return new StoredCollection(fullPath, connection, collection);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new CollectionMismatchException($"'{fullPath}' cannot be read as an ImageFinder database: {e.Message}");
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Every image row in id order (read in one snapshot).</summary>
+    public IReadOnlyList<StoredImage> Images()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"select {StoredImage.Columns} from images order by id";
+        using var reader = command.ExecuteReader();
+        var images = new List<StoredImage>();
+        while (reader.Read())
+        {
+            images.Add(StoredImage.Read(reader));
+        }
+
+        return images;
+    }
+
+    public void Dispose() => connection.Dispose();
+
+    private static Dictionary<string, string> ReadMeta(SqliteConnection connection)
+    {
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Convert.ToInt64(Scalar(connection, "select count(*) from sqlite_master where name = 'meta'"), CultureInfo.InvariantCulture) == 0)
+        {
+            return meta;
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = "select key, value from meta";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            meta[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return meta;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
