@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ImageFinder.Imaging;
+using ImageFinder.Inference;
 using ImageFinder.Tests.Support;
 using Xunit.Abstractions;
 
@@ -54,6 +55,14 @@ public sealed class TorchvisionExportTests(ITestOutputHelper log) : IDisposable
         Assert.StartsWith("1.13", provenance.GetProperty("torch").GetString());
         Assert.Equal(await Sha256Of(model), provenance.GetProperty("sha256").GetString());
         Assert.Equal([arch + ".json", arch + ".onnx"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order()); // no temporary left
+
+        // ImageFinder reads the card as the exporter meant it: the resize filter is the weights' own.
+        using (var session = OnnxSession.Load(model, intraOpThreads: 1))
+        {
+            var loaded = ModelCard.Load(model, session).Preprocessing;
+            Assert.Equal(interpolation == "bicubic" ? ResizeFilter.Bicubic : ResizeFilter.Bilinear, loaded.Filter);
+            Assert.Equal((resize, crop), (loaded.ResizeShorterSide, loaded.CropSize));
+        }
 
         // The exported model through the real CLI: ingest a folder, then search with a resized re-encoded copy.
         var folder = temp.Combine("images");
