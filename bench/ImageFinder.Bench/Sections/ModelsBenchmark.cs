@@ -41,27 +41,59 @@ internal sealed class ModelsBenchmark
             "model", "dimension", "GFLOPs per image (torchvision's published figure)", "ONNX MB", "crop",
             "bare ONNX Runtime images/s (median; each repeat)", "images ingested (N)", "ingest images/s",
             "DB bytes/image (file ÷ N)", "of which beyond an empty database", "raw vector (4 × D)");
-        foreach (var (path, arch) in models)
+        // Every model's session is loaded at once and the repeats go round the models, so the machine's drift (its
+        // speed moves within minutes) touches every model alike.
+        var rates = models.ToDictionary(m => m.Path, _ => new List<double>());
+        var cards = new Dictionary<string, ModelCard>();
+        var sessions = new List<(string Path, OnnxSession Session, OrtTimer Timer)>();
+        try
         {
-            BenchLog.Info($"models: {arch}: bare ONNX Runtime, batch {Batch}, {Threads} threads");
-            ModelCard card;
-            var rates = new List<double>();
-            using (var session = OnnxSession.Load(path, Threads))
+            foreach (var (path, arch) in models)
             {
-                card = ModelCard.Load(path, session);
-                var ort = new OrtTimer(session, card, Batch);
-                for (var i = 0; i < WarmupRuns; i++)
+                BenchLog.Info($"models: {arch}: loading, {WarmupRuns} untimed runs of batch {Batch} on {Threads} threads");
+                var session = OnnxSession.Load(path, Threads);
+                ModelCard card;
+                try
                 {
-                    ort.Run(Batch);
+                    card = ModelCard.Load(path, session);
+                }
+                catch
+                {
+                    session.Dispose();
+                    throw;
                 }
 
-                for (var repeat = 0; repeat < effort.Repeats; repeat++)
+                cards[path] = card;
+                var timer = new OrtTimer(session, card, Batch);
+                sessions.Add((path, session, timer));
+                for (var i = 0; i < WarmupRuns; i++)
                 {
-                    rates.Add(ort.ThroughputFor(Batch, effort.BareSecondsPerRepeat));
+                    timer.Run(Batch);
                 }
             }
 
-            var rate = Distribution.Of(rates).P50;
+            for (var repeat = 1; repeat <= effort.Repeats; repeat++)
+            {
+                foreach (var (path, _, timer) in sessions)
+                {
+                    var rate = timer.ThroughputFor(Batch, effort.BareSecondsPerRepeat);
+                    rates[path].Add(rate);
+                    BenchLog.Info($"models: repeat {repeat}: {Path.GetFileNameWithoutExtension(path)} {rate:F2} images/s");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var (_, session, _) in sessions)
+            {
+                session.Dispose();
+            }
+        }
+
+        foreach (var (path, arch) in models)
+        {
+            var card = cards[path];
+            var rate = Distribution.Of(rates[path]).P50;
             var count = IngestCount(rate);
             BenchLog.Info($"models: {arch}: {rate:F2} images/s; ingesting {count} images");
             var files = FolderScanner.Scan(context.Images.Folder(TestImageFactory.Small, count));
@@ -86,7 +118,7 @@ internal sealed class ModelsBenchmark
                 TorchvisionModels.PublishedGflops.TryGetValue(arch, out var gflops) ? gflops.ToString("F2", CultureInfo.InvariantCulture) : "n/a",
                 (new FileInfo(path).Length / 1e6).ToString("F1", CultureInfo.InvariantCulture),
                 $"{card.ResizeShorterSide}/{card.CropSize} {card.Interpolation}",
-                $"{Format.Rate(rate)} ({string.Join(", ", rates.Select(Format.Rate))})",
+                $"{Format.Rate(rate)} ({string.Join(", ", rates[path].Select(Format.Rate))})",
                 files.Count.ToString(CultureInfo.InvariantCulture),
                 Format.Rate(ingestRate),
                 Format.Count(bytes / files.Count),
@@ -101,7 +133,8 @@ internal sealed class ModelsBenchmark
                   "(no download here), so the speed and size figures are the real models', the vectors mean nothing. "
                 : string.Empty) +
             $"Bare ONNX Runtime: `OnnxSession.Run` on ready-made random tensors at the card's crop size, batch {Batch}, {Threads} intra-op " +
-            $"threads, {WarmupRuns} untimed runs, then {effort.Repeats} measurement(s) of at least {effort.BareSecondsPerRepeat:F0} s. " +
+            $"threads, {WarmupRuns} untimed runs, then {effort.Repeats} measurement(s) of at least {effort.BareSecondsPerRepeat:F0} s, the repeats " +
+            "going round the models (all loaded at once) so that the machine's drift touches each alike. " +
             $"Database size: `IngestJob` ({Threads} threads, batch {Batch}) of N 640x480 JPEGs (the {TestImageFactory.DistinctImages} test scenes " +
             "repeated under different names) into a fresh SQLite + sqlite-vec database (L2), then the file's size (with any WAL) ÷ N; " +
             $"N is about 20 s of bare inference, from 48 to 200. An empty database is {Format.Count(emptyBytes)} bytes (16 KiB pages). " +
