@@ -36,10 +36,13 @@ internal sealed class ModelsBenchmark
             throw new InvalidOperationException($"{folder} holds no model (an .onnx file with its .json card).");
         }
 
+        // Speeds are also given as ratios to one model's speed in the same repeat: those hold when the machine drifts.
+        var reference = models.Any(m => m.Arch == "resnet50") ? "resnet50" : models[0].Arch;
+        var referencePath = models.First(m => m.Arch == reference).Path;
         var emptyBytes = -1L;
         var table = new MarkdownTable(
             "model", "dimension", "GFLOPs per image (torchvision's published figure)", "ONNX MB", "crop",
-            "bare ONNX Runtime images/s (median; each repeat)", "images ingested (N)", "ingest images/s",
+            "bare ONNX Runtime images/s (median; each repeat)", $"speed vs {reference} (median of the repeats' ratios)", "images ingested (N)", "ingest images/s",
             "DB bytes/image (file ÷ N)", "of which beyond an empty database", "raw vector (4 × D)");
         // Every model's session is loaded at once and the repeats go round the models, so the machine's drift (its
         // speed moves within minutes) touches every model alike.
@@ -119,6 +122,7 @@ internal sealed class ModelsBenchmark
                 (new FileInfo(path).Length / 1e6).ToString("F1", CultureInfo.InvariantCulture),
                 $"{card.ResizeShorterSide}/{card.CropSize} {card.Interpolation}",
                 $"{Format.Rate(rate)} ({string.Join(", ", rates[path].Select(Format.Rate))})",
+                $"{Format.Ratio(Distribution.Of(rates[path].Zip(rates[referencePath], (r, baseline) => r / baseline)).P50)}×",
                 files.Count.ToString(CultureInfo.InvariantCulture),
                 Format.Rate(ingestRate),
                 Format.Count(bytes / files.Count),
