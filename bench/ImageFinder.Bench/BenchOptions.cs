@@ -9,6 +9,7 @@ internal sealed record BenchOptions(
     IReadOnlyList<int> VectorCounts,
     int BatchSize,
     string? Note,
+    string? ModelsFolder,
     IReadOnlyList<string> Arguments,
     bool Help)
 {
@@ -17,9 +18,10 @@ internal sealed record BenchOptions(
     public const string Http = "http";
     public const string Knn = "knn";
     public const string Memory = "memory";
+    public const string Models = "models";
 
     /// <summary>Every section, in the order they run.</summary>
-    public static readonly IReadOnlyList<string> AllSections = [Embed, Decode, Http, Knn, Memory];
+    public static readonly IReadOnlyList<string> AllSections = [Embed, Decode, Http, Knn, Memory, Models];
 
     /// <summary>The largest collection the harness makes: N × 2048 floats must fit one .NET array.</summary>
     public const int MaxVectorCount = 1_000_000;
@@ -28,11 +30,13 @@ internal sealed record BenchOptions(
         usage: dotnet run -c Release --project bench/ImageFinder.Bench -- [options]
 
           --quick              fewer repetitions and shorter runs: checks the harness, not reference figures
-          --only <sections>    comma-separated: embed, decode, http, knn, memory (default: all)
+          --only <sections>    comma-separated: embed, decode, http, knn, memory, models (default: all)
           --n <counts>         collection sizes for http and knn, comma-separated (default: 10000,100000;
                                at most 1000000)
           --batch <B>          inference batch size (default: 8, the service's MaxBatchSize)
           --note <text>        a line printed at the top of RESULTS.md
+          --models <dir>       the models section compares every .onnx (with its card) in this folder
+                               (default: bench/models/torchvision/, exported with random weights when missing)
           -h, --help           this text
 
         dotnet run -c Release --project bench/ImageFinder.Bench -- load --help: the load run (writes bench/LOAD.md)
@@ -49,6 +53,7 @@ internal sealed record BenchOptions(
         IReadOnlyList<int> counts = [10_000, 100_000];
         var batch = 8;
         string? note = null;
+        string? models = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -68,6 +73,9 @@ internal sealed record BenchOptions(
                 case "--note":
                     note = Value(args, ref i);
                     break;
+                case "--models":
+                    models = Value(args, ref i);
+                    break;
                 case "-h" or "--help":
                     help = true;
                     break;
@@ -76,7 +84,7 @@ internal sealed record BenchOptions(
             }
         }
 
-        return new BenchOptions(quick, sections, counts, batch, note, args, help);
+        return new BenchOptions(quick, sections, counts, batch, note, models, args, help);
     }
 
     private static string Value(string[] args, ref int i)

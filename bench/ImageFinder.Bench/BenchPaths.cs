@@ -15,6 +15,11 @@ internal sealed record BenchPaths(string Repository, string Configuration)
 
     public string ModelScript => Path.Combine(Bench, "make_resnet50_random.py");
 
+    /// <summary>Where the models section finds (and, when missing, exports) the torchvision backbones (git-ignored).</summary>
+    public string TorchvisionModels => Path.Combine(Bench, "models", "torchvision");
+
+    public string TorchvisionExporter => Path.Combine(Repository, "models", "export_torchvision.py");
+
     public string Results => Path.Combine(Bench, "RESULTS.md");
 
     /// <summary>The API host built by this same build (the bench project references it).</summary>

@@ -70,5 +70,11 @@ if (options.Includes(BenchOptions.Memory))
     await results.RunAsync("5. Peak memory (memory)", new MemoryProbe(context).RunAsync);
 }
 
+// 6. Which model? Each exported torchvision backbone: bare inference speed and database bytes per image.
+if (options.Includes(BenchOptions.Models))
+{
+    await results.RunAsync("6. Which model? (models)", new ModelsBenchmark(context).RunAsync);
+}
+
 BenchLog.Info($"done: {paths.Results}" + (results.Failures > 0 ? $" ({results.Failures} section(s) FAILED)" : string.Empty));
 return results.Failures == 0 ? 0 : 1;

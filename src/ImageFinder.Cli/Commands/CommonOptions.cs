@@ -75,6 +75,10 @@ internal static class CommonOptions
             {
                 error.WriteLine($"warning: using the bundled TEST model '{search.Model.Name}', not ResNet-50: results show the pipeline works, not real visual similarity.");
             }
+            else if (search.Model.Name.Contains("NOT pretrained", StringComparison.Ordinal))
+            {
+                error.WriteLine($"warning: the model '{search.Model.Name}' has random weights: results show the pipeline works, not real visual similarity.");
+            }
 
             return search;
         }
