@@ -316,6 +316,26 @@ public sealed class VectorStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes sure no id up to <paramref name="highWaterMark"/> is ever handed out to a new image here (ids are never
+    /// reused; a collection that takes over another's ids takes over its highest id ever used too).
+    /// </summary>
+    public async Task ReserveIdsUpToAsync(long highWaterMark, CancellationToken cancellationToken = default)
+    {
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var transaction = writer.BeginTransaction();
+            StoreSchema.ReserveIdsUpTo(writer, transaction, highWaterMark);
+            transaction.Commit();
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
     /// <summary>Records a new size/modification time for a file whose content hash did not change.</summary>
     public async Task TouchAsync(string source, long sizeBytes, DateTimeOffset modified, CancellationToken cancellationToken = default)
     {
