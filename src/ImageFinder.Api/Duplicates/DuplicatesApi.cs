@@ -42,7 +42,7 @@ public static class DuplicatesApi
 
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         if (!await gate.Semaphore.WaitAsync(0, cancellationToken))

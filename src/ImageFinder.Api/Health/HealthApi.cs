@@ -1,3 +1,4 @@
+using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -24,7 +25,9 @@ public static class HealthApi
             return TypedResults.Ok(new HealthResponse("ready", search.Model.Name, search.Model.Description, search.Model.Dimension, images, null));
         }
 
-        var status = engine.State == EngineState.Failed ? "failed" : "loading";
-        return TypedResults.Json(new HealthResponse(status, null, null, null, null, engine.Error), statusCode: StatusCodes.Status503ServiceUnavailable);
+        var failed = engine.State == EngineState.Failed;
+        return TypedResults.Json(
+            new HealthResponse(failed ? "failed" : "loading", null, null, null, null, failed ? Problems.EngineFailedDetail : null),
+            statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -99,7 +99,7 @@ public static class ImagesApi
 
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         var total = await search.Store.CountAsync(cancellationToken);
@@ -111,7 +111,7 @@ public static class ImagesApi
     {
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         return await search.Store.FindAsync(id, cancellationToken) is { } image
@@ -129,7 +129,7 @@ public static class ImagesApi
 
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         if (await search.Store.FindAsync(id, cancellationToken) is not { } image)
@@ -186,7 +186,7 @@ public static class ImagesApi
 
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         return await search.SimilarAsync(id, count, cancellationToken) is { } hits
@@ -210,7 +210,7 @@ public static class ImagesApi
 
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         try
@@ -239,7 +239,7 @@ public static class ImagesApi
     {
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         var uploads = new UploadedImages(search.Embedder, search.Store, api.Value.ResolveUploadsFolder(options.Value.Database));

@@ -64,7 +64,7 @@ public static class MapApi
 
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         var lookup = await maps.GetAsync(search.Store, mapMethod, dims, cancellationToken);

@@ -105,7 +105,7 @@ public static class SearchApi
 
         return engine.Search is { } search
             ? await SearchAsync(search, upload.Bytes, count, maxDistance, request.HttpContext.Response, cancellationToken)
-            : Problems.NotReady(engine.Error);
+            : Problems.NotReady(engine.State == EngineState.Failed);
     }
 
     private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchUrlAsync(
@@ -124,7 +124,7 @@ public static class SearchApi
 
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         var (bytes, failure, refused) = await fetcher.FetchAsync(body.Url, cancellationToken);

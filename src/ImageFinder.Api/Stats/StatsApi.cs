@@ -24,7 +24,7 @@ public static class StatsApi
     {
         if (engine.Search is not { } search)
         {
-            return Problems.NotReady(engine.Error);
+            return Problems.NotReady(engine.State == EngineState.Failed);
         }
 
         var count = await search.Store.CountAsync(cancellationToken);
