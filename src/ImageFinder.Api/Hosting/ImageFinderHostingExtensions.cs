@@ -16,15 +16,16 @@ public static class ImageFinderHostingExtensions
     /// <summary>Options (validated at start-up), request limits and timeouts, rate limiting, and the background-loaded search engine.</summary>
     public static WebApplicationBuilder AddImageFinder(this WebApplicationBuilder builder)
     {
+        // The same checks as SettingsValidation, which Program.cs runs first to print them without a stack trace.
         builder.Services.AddOptions<ImageFinderOptions>()
             .Bind(builder.Configuration.GetSection(ImageFinderOptions.SectionName))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ImageFinderOptions>, AnnotationsValidator<ImageFinderOptions>>();
         builder.Services.AddSingleton<IValidateOptions<ImageFinderOptions>, ImageFinderOptionsValidator>();
         builder.Services.AddOptions<ApiOptions>()
             .Bind(builder.Configuration.GetSection(ImageFinderOptions.SectionName))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ApiOptions>, AnnotationsValidator<ApiOptions>>();
 
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ImageFinderOptions>>((kestrel, imageFinder) =>
         {
