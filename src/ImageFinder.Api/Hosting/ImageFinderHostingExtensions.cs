@@ -1,5 +1,6 @@
 using ImageFinder.Api.Search;
 using ImageFinder.Api.Security;
+using ImageFinder.Api.Uploads;
 using ImageFinder.Configuration;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
@@ -56,6 +57,8 @@ public static class ImageFinderHostingExtensions
 
         builder.Services.AddSingleton<SearchEngine>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SearchEngine>());
+        builder.Services.AddSingleton<ReadyEngine>();
+        builder.Services.AddScoped<ReceivedUpload>();
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             // Routing answers 415 itself when the body is not multipart/form-data; say what it wants.

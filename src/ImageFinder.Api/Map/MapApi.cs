@@ -18,7 +18,8 @@ public static class MapApi
 
     public static IEndpointRouteBuilder MapMapApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/map").WithTags("Map").RequireApiKeyForReads();
+        var group = routes.MapGroup("/map").WithTags("Map").RequireApiKeyForReads()
+            .AddEndpointFilter<RequireEngine>();
 
         group.MapGet("/", GetAsync)
             .WithName("Map")
@@ -37,7 +38,7 @@ public static class MapApi
 
     private static async Task<Results<Ok<MapResponse>, JsonHttpResult<MapPending>, ProblemHttpResult>> GetAsync(
         HttpResponse response,
-        SearchEngine engine,
+        ReadyEngine engine,
         CollectionMaps maps,
         [FromQuery(Name = "method")] string? method,
         [FromQuery(Name = "dimensions")] int? dimensions,
@@ -62,12 +63,7 @@ public static class MapApi
             return Problems.BadParameter("dimensions", $"'dimensions' must be 2 or 3; it was {dims}.");
         }
 
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.State == EngineState.Failed);
-        }
-
-        var lookup = await maps.GetAsync(search.Store, mapMethod, dims, cancellationToken);
+        var lookup = await maps.GetAsync(engine.Search.Store, mapMethod, dims, cancellationToken);
         var name = mapMethod == MapMethod.Pca ? "pca" : "tsne";
         if (lookup.Error is { } error)
         {
