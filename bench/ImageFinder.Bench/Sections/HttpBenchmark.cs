@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ImageFinder.Bench.Support;
+using ImageFinder.Index;
 using ImageFinder.Inference;
 using ImageFinder.Storage;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ImageFinder.Index;
 using ImageFinder.Inference;
 using ImageFinder.Storage;
 

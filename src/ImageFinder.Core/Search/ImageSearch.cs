@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ImageFinder.Index;
 using ImageFinder.Inference;
 using ImageFinder.Storage;
 

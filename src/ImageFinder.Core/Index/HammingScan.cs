@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace ImageFinder.Storage;
+namespace ImageFinder.Index;
 
 /// <summary>
 /// Hamming distances from one binary code to many, the whole cost of a quantized query's coarse pass.

@@ -1,7 +1,7 @@
 using System.Numerics;
-using ImageFinder.Storage;
+using ImageFinder.Index;
 
-namespace ImageFinder.Tests.Storage;
+namespace ImageFinder.Tests.Index;
 
 public sealed class HammingScanTests
 {

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using ImageFinder.Distances;
+using ImageFinder.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace ImageFinder.Storage;
+namespace ImageFinder.Index;
 
 /// <summary>
 /// An in-memory quantized index over a <see cref="VectorStore"/>, searched in three stages:

@@ -1,4 +1,5 @@
-namespace ImageFinder.Storage;
+using ImageFinder.Storage;
+namespace ImageFinder.Index;
 
 /// <summary>
 /// Chooses how to answer a KNN query: sqlite-vec's exact scan for small collections (or when asked), the

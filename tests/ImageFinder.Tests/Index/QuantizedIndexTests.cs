@@ -1,8 +1,9 @@
 using System.Numerics.Tensors;
+using ImageFinder.Index;
 using ImageFinder.Storage;
 using ImageFinder.Tests.Support;
 
-namespace ImageFinder.Tests.Storage;
+namespace ImageFinder.Tests.Index;
 
 public sealed class QuantizedIndexTests : IDisposable
 {
