@@ -70,7 +70,7 @@ public sealed class QuantizedIndexTests : IDisposable
         }
 
         // Through the search that chooses the mode, as the API runs it past ExactSearchMaxVectors.
-        using var search = new VectorSearch(wide, new KnnOptions { ExactMaxVectors = 100, RerankCandidates = 50, CoarseCandidates = 300 });
+        using var search = new KnnSearch(wide, new KnnOptions { ExactMaxVectors = 100, RerankCandidates = 50, CoarseCandidates = 300 });
         var hits = await search.SearchAsync(vectors[42], 3);
         Assert.Equal(KnnMode.Quantized, search.LastMode);
         Assert.Equal("v42", hits[0].Source);
@@ -109,7 +109,7 @@ public sealed class QuantizedIndexTests : IDisposable
     {
         var vectors = SyntheticVectors.Clustered(150, Dimension, clusters: 5, seed: 5);
         await Write(vectors[..100], "a");
-        using var search = new VectorSearch(store, new KnnOptions { ExactMaxVectors = 120, RerankCandidates = 20, CoarseCandidates = 60 });
+        using var search = new KnnSearch(store, new KnnOptions { ExactMaxVectors = 120, RerankCandidates = 20, CoarseCandidates = 60 });
 
         var small = await search.SearchAsync(vectors[3], 3);
         Assert.Equal(KnnMode.Exact, search.LastMode);

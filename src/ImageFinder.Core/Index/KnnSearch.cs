@@ -6,14 +6,14 @@ namespace ImageFinder.Index;
 /// <see cref="QuantizedIndex"/> for large ones. The index is built on first need (or by <see cref="WarmAsync"/>)
 /// and then follows the database.
 /// </summary>
-public sealed class VectorSearch : IDisposable
+public sealed class KnnSearch : IDisposable
 {
     private readonly VectorStore store;
     private readonly KnnOptions options;
     private readonly Lock buildGate = new();
     private QuantizedIndex? index;
 
-    public VectorSearch(VectorStore store, KnnOptions options)
+    public KnnSearch(VectorStore store, KnnOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ExactMaxVectors, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RerankCandidates, 1);
