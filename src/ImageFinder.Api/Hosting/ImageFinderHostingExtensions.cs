@@ -55,8 +55,8 @@ public static class ImageFinderHostingExtensions
             form.MemoryBufferThreshold = (int)Math.Min(imageFinder.Value.MaxUploadBytes, 4 * 1024 * 1024);
         });
 
-        builder.Services.AddSingleton<SearchEngine>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<SearchEngine>());
+        builder.Services.AddSingleton<EngineLoader>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<EngineLoader>());
         builder.Services.AddSingleton<ReadyEngine>();
         builder.Services.AddScoped<ReceivedUpload>();
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>

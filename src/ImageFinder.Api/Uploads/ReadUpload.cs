@@ -9,7 +9,7 @@ namespace ImageFinder.Api.Uploads;
 /// <see cref="UploadForm.ReadAsync"/>: busy, too large, not multipart, no <c>file</c> part, unreadable) and answers
 /// the problem, or hands the form to the handler. Endpoints without that parameter pass through.
 /// </summary>
-public sealed class ReadUpload(IOptions<ImageFinderOptions> options, SearchEngine engine) : IEndpointFilter
+public sealed class ReadUpload(IOptions<ImageFinderOptions> options, EngineLoader loader) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -19,7 +19,7 @@ public sealed class ReadUpload(IOptions<ImageFinderOptions> options, SearchEngin
         }
 
         var http = context.HttpContext;
-        var (form, problem) = await UploadForm.ReadAsync(http.Request, options.Value, engine.Search?.Embedder, http.RequestAborted);
+        var (form, problem) = await UploadForm.ReadAsync(http.Request, options.Value, loader.Search?.Embedder, http.RequestAborted);
         if (form is null)
         {
             return problem;

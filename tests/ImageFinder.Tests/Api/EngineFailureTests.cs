@@ -98,15 +98,15 @@ public sealed class EngineFailureTests : IDisposable
         await using var failing = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<ILoggerProvider>(logs);
-            services.AddSingleton(provider => new SearchEngine(
-                provider.GetRequiredService<IOptions<ImageFinderOptions>>(), provider.GetRequiredService<ILogger<SearchEngine>>(), lifetime));
+            services.AddSingleton(provider => new EngineLoader(
+                provider.GetRequiredService<IOptions<ImageFinderOptions>>(), provider.GetRequiredService<ILogger<EngineLoader>>(), lifetime));
         }));
         var exitCode = Environment.ExitCode;
         try
         {
-            var engine = failing.Services.GetRequiredService<SearchEngine>();
-            await engine.ExecuteTask!;
-            Assert.Equal(EngineState.Failed, engine.State);
+            var loader = failing.Services.GetRequiredService<EngineLoader>();
+            await loader.ExecuteTask!;
+            Assert.Equal(EngineState.Failed, loader.State);
             Assert.True(lifetime.StopRequested);
             Assert.Equal(1, Environment.ExitCode);
             await body(failing.CreateClient(), logs);

@@ -6,20 +6,20 @@ using Microsoft.Extensions.Options;
 namespace ImageFinder.Api.Hosting;
 
 /// <summary>
-/// Loads the model and opens the database in the background when the host starts, so the process answers
+/// Loads the engine (an <see cref="ImageSearch"/>: the model and the database) in the background when the host starts, so the process answers
 /// <c>/health</c> (503, loading) at once and becomes ready when both are loaded. A load failure is logged with its
 /// reason, reported by <c>/health</c> as <c>failed</c> (the reason is never sent to clients), and stops the application
 /// with a non-zero exit code.
 /// </summary>
-public sealed class SearchEngine : BackgroundService
+public sealed class EngineLoader : BackgroundService
 {
     private readonly ImageFinderOptions options;
-    private readonly ILogger<SearchEngine> logger;
+    private readonly ILogger<EngineLoader> logger;
     private readonly IHostApplicationLifetime lifetime;
     private volatile ImageSearch? search;
     private volatile bool failed;
 
-    public SearchEngine(IOptions<ImageFinderOptions> options, ILogger<SearchEngine> logger, IHostApplicationLifetime lifetime)
+    public EngineLoader(IOptions<ImageFinderOptions> options, ILogger<EngineLoader> logger, IHostApplicationLifetime lifetime)
     {
         this.options = options.Value;
         this.logger = logger;
