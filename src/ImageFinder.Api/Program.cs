@@ -48,7 +48,7 @@ app.MapSearchApi();
 app.MapImagesApi();
 app.MapStatsApi();
 app.MapDuplicatesApi();
-app.MapMapApi();
+app.MapCollectionMapApi();
 
 await app.RunAsync();
 return Environment.ExitCode;

@@ -9,14 +9,14 @@ using Microsoft.AspNetCore.Mvc;
 namespace ImageFinder.Api.Map;
 
 /// <summary><c>GET /map</c>: every stored embedding laid out in 2D or 3D (PCA or t-SNE), for the web page's map.</summary>
-public static class MapApi
+public static class CollectionMapApi
 {
     /// <summary>Seconds a client should wait before asking again for a map that is still computing.</summary>
     public const int RetryAfterSeconds = 2;
 
     public static IServiceCollection AddCollectionMaps(this IServiceCollection services) => services.AddSingleton<CollectionMaps>();
 
-    public static IEndpointRouteBuilder MapMapApi(this IEndpointRouteBuilder routes)
+    public static IEndpointRouteBuilder MapCollectionMapApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/map").WithTags("Map").RequireApiKeyForReads()
             .AddEndpointFilter<RequireEngine>();
