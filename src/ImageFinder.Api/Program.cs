@@ -20,6 +20,19 @@ catch (NativeLibraryMissingException e)
 }
 
 var builder = WebApplication.CreateBuilder(args);
+
+// Bad settings stop the process here, before anything is opened: one line per bad setting, each naming it, and exit
+// code 2, as the CLI does (the host's own validation would end in an unhandled exception and its stack trace).
+if (SettingsValidation.Failures(builder.Configuration) is { Count: > 0 } failures)
+{
+    foreach (var failure in failures)
+    {
+        Console.Error.WriteLine("error: " + failure);
+    }
+
+    return 2;
+}
+
 builder.AddImageFinder();
 builder.Services.AddImageFinderOpenApi();
 builder.Services.AddCollectionMaps();
@@ -35,9 +48,8 @@ app.MapSearchApi();
 app.MapImagesApi();
 app.MapStatsApi();
 app.MapDuplicatesApi();
-app.MapMapApi();
+app.MapCollectionMapApi();
 
-// Invalid settings stop start-up here with an OptionsValidationException naming each setting.
 await app.RunAsync();
 return Environment.ExitCode;
 

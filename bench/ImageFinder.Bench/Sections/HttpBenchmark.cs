@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ImageFinder.Bench.Support;
+using ImageFinder.Index;
 using ImageFinder.Inference;
 using ImageFinder.Storage;
 
@@ -10,7 +11,7 @@ namespace ImageFinder.Bench.Sections;
 /// Section 3: query latency through HTTP. The real API host (a child process, Kestrel on a loopback port)
 /// serves a collection of N synthetic vectors; clients POST a 640x480 JPEG to /search (k = 10). One client
 /// gives p50/p99 latency; 8 concurrent clients give the throughput under load. In the same run, in this
-/// process, bare batch-1 inference and <see cref="VectorSearch.SearchAsync"/> alone give the bound the HTTP
+/// process, bare batch-1 inference and <see cref="KnnSearch.SearchAsync"/> alone give the bound the HTTP
 /// p50 is held to: inference + KNN + 10 ms of everything else (upload, decode, preprocess, HTTP).
 /// </summary>
 internal sealed class HttpBenchmark
@@ -43,7 +44,7 @@ internal sealed class HttpBenchmark
         var loads = new MarkdownTable("N", "clients", "requests", "seconds", "requests/s", "p50 ms", "p90 ms", "p99 ms");
         var checks = new MarkdownTable("N", "throughput 8 clients / 1 client", "target", "result", "1-client p50 ms", "bound: inference p50 + KNN p50 + 10 ms", "result");
         var references = new MarkdownTable(
-            "N", "bare ORT batch-1 p50 ms", "KNN alone p50 ms (VectorSearch, k = 10)", "KNN alone p99 ms",
+            "N", "bare ORT batch-1 p50 ms", "KNN alone p50 ms (KnnSearch, k = 10)", "KNN alone p99 ms",
             "API peak RSS MiB", "collection written in");
         var split = new MarkdownTable(
             "N", "1-client latency p50 ms", "server decode p50 ms", "server inference p50 ms (queue included)", "server KNN p50 ms", "outside the engine p50 ms (latency − decode − inference − KNN)", "outside p90 ms");
@@ -111,7 +112,7 @@ internal sealed class HttpBenchmark
         section.Paragraph(
             "The references of the bound are measured in this process, in turn with the one-client requests: before each request, one bare batch-1 " +
             "inference (`OnnxSession.Run` on a ready-made tensor, same threads) and one KNN-alone query, so drift of the shared machine moves all three alike. " +
-            "KNN alone is `VectorSearch.SearchAsync` with the API's default settings (exact sqlite-vec up to 20,000 images, the quantized index above) on the same database with perturbed stored vectors as queries. " +
+            "KNN alone is `KnnSearch.SearchAsync` with the API's default settings (exact sqlite-vec up to 20,000 images, the quantized index above) on the same database with perturbed stored vectors as queries. " +
             "API peak RSS is VmHWM of the API process after both load runs.");
         section.Table(references);
         section.Paragraph(
@@ -130,7 +131,7 @@ internal sealed class HttpBenchmark
 
         // KNN alone: the search the API runs with its default settings (exact up to 20,000 images, quantized above).
         using var store = VectorStore.Open(database, context.Collection);
-        using var knnAlone = new VectorSearch(store, new KnnOptions());
+        using var knnAlone = new KnnSearch(store, new KnnOptions());
         await knnAlone.WarmAsync();
         using var client = new SearchClient(server.Address, query, K);
         for (var i = 0; i < effort.HttpWarmupRequests; i++)
@@ -153,7 +154,7 @@ internal sealed class HttpBenchmark
     /// The client's requests/s is requests over the sum of their latencies (the client never waits otherwise).
     /// </summary>
     private static async Task<(LoadResult Single, Distribution Inference, Distribution Knn)> SingleClientAsync(
-        SearchClient client, OrtTimer ort, VectorSearch knnAlone, SyntheticVectors vectors, int count, double minimumSeconds, int minimumRequests)
+        SearchClient client, OrtTimer ort, KnnSearch knnAlone, SyntheticVectors vectors, int count, double minimumSeconds, int minimumRequests)
     {
         var timings = new List<SearchTiming>();
         var inference = new List<double>();

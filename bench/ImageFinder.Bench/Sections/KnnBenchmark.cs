@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ImageFinder.Bench.Knn;
 using ImageFinder.Bench.Support;
+using ImageFinder.Index;
 using ImageFinder.Storage;
 
 namespace ImageFinder.Bench.Sections;

@@ -14,7 +14,8 @@ public static class DuplicatesApi
 
     public static IEndpointRouteBuilder MapDuplicatesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/duplicates").WithTags("Duplicates").RequireApiKeyForReads();
+        var group = routes.MapGroup("/duplicates").WithTags("Duplicates").RequireApiKeyForReads()
+            .AddEndpointFilter<RequireEngine>();
 
         group.MapGet("/", GetAsync)
             .WithName("Duplicates")
@@ -33,18 +34,14 @@ public static class DuplicatesApi
     }
 
     private static async Task<Results<Ok<DuplicatesResponse>, ProblemHttpResult>> GetAsync(
-        float? maxDistance, HttpResponse response, SearchEngine engine, DuplicatesGate gate, CancellationToken cancellationToken)
+        float? maxDistance, HttpResponse response, ReadyEngine engine, DuplicatesGate gate, CancellationToken cancellationToken)
     {
         if (maxDistance is { } given && (!float.IsFinite(given) || given < 0))
         {
             return Problems.BadParameter("maxDistance", $"'maxDistance' must be a number, 0 or more, in the collection's distance metric; it was {given}.");
         }
 
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
+        var search = engine.Search;
         if (!await gate.Semaphore.WaitAsync(0, cancellationToken))
         {
             return Problems.Busy(response, "Another duplicates report is being computed; retry when it is done.", retryAfterSeconds: 5);

@@ -7,9 +7,16 @@ namespace ImageFinder.Api.Errors;
 /// <summary>The ProblemDetails responses ImageFinder gives, in one place so their titles stay consistent.</summary>
 public static class Problems
 {
-    public static ProblemHttpResult NotReady(string? error) => TypedResults.Problem(
+    /// <summary>
+    /// What clients are told when the engine failed to start. The reason (an exception's text, often with paths or a
+    /// native library's message) goes to the server log only.
+    /// </summary>
+    public const string EngineFailedDetail = "The search engine failed to start; see the server log.";
+
+    /// <summary>503: the engine is still loading, or it failed to start (<paramref name="failed"/>).</summary>
+    public static ProblemHttpResult NotReady(bool failed) => TypedResults.Problem(
         title: "Not ready",
-        detail: error is null ? "The model and database are still loading; retry in a moment." : "The search engine failed to start: " + error,
+        detail: failed ? EngineFailedDetail : "The model and database are still loading; retry in a moment.",
         statusCode: StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>

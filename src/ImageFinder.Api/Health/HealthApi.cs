@@ -1,3 +1,4 @@
+using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -16,15 +17,17 @@ public static class HealthApi
         return routes;
     }
 
-    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> GetAsync(SearchEngine engine, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> GetAsync(EngineLoader loader, CancellationToken cancellationToken)
     {
-        if (engine.Search is { } search)
+        if (loader.Search is { } search)
         {
             var images = await search.Store.CountAsync(cancellationToken);
             return TypedResults.Ok(new HealthResponse("ready", search.Model.Name, search.Model.Description, search.Model.Dimension, images, null));
         }
 
-        var status = engine.State == EngineState.Failed ? "failed" : "loading";
-        return TypedResults.Json(new HealthResponse(status, null, null, null, null, engine.Error), statusCode: StatusCodes.Status503ServiceUnavailable);
+        var failed = loader.State == EngineState.Failed;
+        return TypedResults.Json(
+            new HealthResponse(failed ? "failed" : "loading", null, null, null, null, failed ? Problems.EngineFailedDetail : null),
+            statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -6,5 +6,5 @@ namespace ImageFinder.Api.Health;
 /// <param name="ModelDescription">The model card's description.</param>
 /// <param name="Dimension">Embedding dimension.</param>
 /// <param name="Images">Images in the collection.</param>
-/// <param name="Error">Why start-up failed, when it did.</param>
+/// <param name="Error">After a failed start-up, a fixed sentence that points to the server log, where the reason is (never sent here).</param>
 public sealed record HealthResponse(string Status, string? Model, string? ModelDescription, int? Dimension, long? Images, string? Error);

@@ -1,5 +1,6 @@
 using ImageFinder.Api.Search;
 using ImageFinder.Api.Security;
+using ImageFinder.Api.Uploads;
 using ImageFinder.Configuration;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
@@ -16,15 +17,16 @@ public static class ImageFinderHostingExtensions
     /// <summary>Options (validated at start-up), request limits and timeouts, rate limiting, and the background-loaded search engine.</summary>
     public static WebApplicationBuilder AddImageFinder(this WebApplicationBuilder builder)
     {
+        // The same checks as SettingsValidation, which Program.cs runs first to print them without a stack trace.
         builder.Services.AddOptions<ImageFinderOptions>()
             .Bind(builder.Configuration.GetSection(ImageFinderOptions.SectionName))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ImageFinderOptions>, AnnotationsValidator<ImageFinderOptions>>();
         builder.Services.AddSingleton<IValidateOptions<ImageFinderOptions>, ImageFinderOptionsValidator>();
         builder.Services.AddOptions<ApiOptions>()
             .Bind(builder.Configuration.GetSection(ImageFinderOptions.SectionName))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ApiOptions>, AnnotationsValidator<ApiOptions>>();
 
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ImageFinderOptions>>((kestrel, imageFinder) =>
         {
@@ -53,8 +55,10 @@ public static class ImageFinderHostingExtensions
             form.MemoryBufferThreshold = (int)Math.Min(imageFinder.Value.MaxUploadBytes, 4 * 1024 * 1024);
         });
 
-        builder.Services.AddSingleton<SearchEngine>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<SearchEngine>());
+        builder.Services.AddSingleton<EngineLoader>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<EngineLoader>());
+        builder.Services.AddSingleton<ReadyEngine>();
+        builder.Services.AddScoped<ReceivedUpload>();
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             // Routing answers 415 itself when the body is not multipart/form-data; say what it wants.

@@ -26,7 +26,10 @@ public static class ImagesApi
 
     public static IEndpointRouteBuilder MapImagesApi(this IEndpointRouteBuilder routes)
     {
-        var reads = routes.MapGroup("/images").WithTags("Images").RequireApiKeyForReads();
+        var reads = routes.MapGroup("/images").WithTags("Images").RequireApiKeyForReads()
+            .AddEndpointFilter<RequireEngine>()
+            .AddEndpointFilter<ValidatePage>()
+            .AddEndpointFilter<ValidateKnnParameters>();
         reads.MapGet("/", ListAsync)
             .WithName("ListImages")
             .WithSummary("A page of the collection, in id order")
@@ -57,7 +60,9 @@ public static class ImagesApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        var writes = routes.MapGroup("/images").WithTags("Images").RequireApiKey();
+        var writes = routes.MapGroup("/images").WithTags("Images").RequireApiKey()
+            .AddEndpointFilter<RequireEngine>()
+            .AddEndpointFilter<ReadUpload>();
         writes.MapPost("/", AddAsync)
             .WithName("AddImage")
             .WithSummary("Embed one image and add it to the collection (needs X-Api-Key)")
@@ -84,55 +89,28 @@ public static class ImagesApi
         return routes;
     }
 
-    private static async Task<Results<Ok<ImagePage>, ProblemHttpResult>> ListAsync(
-        SearchEngine engine, CancellationToken cancellationToken, int offset = 0, int limit = 50)
+    private static async Task<Ok<ImagePage>> ListAsync([AsParameters] PageQuery page, ReadyEngine engine, CancellationToken cancellationToken)
     {
-        if (offset < 0)
-        {
-            return Problems.BadParameter("offset", $"'offset' must be 0 or more; it was {offset}.");
-        }
-
-        if (limit < 1 || limit > MaxPageSize)
-        {
-            return Problems.BadParameter("limit", $"'limit' must be from 1 to {MaxPageSize}; it was {limit}.");
-        }
-
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
-        var total = await search.Store.CountAsync(cancellationToken);
-        var images = await search.Store.ListAsync(offset, limit, cancellationToken);
-        return TypedResults.Ok(new ImagePage(total, offset, limit, images.Select(ImageInfo.From).ToList()));
+        var store = engine.Search.Store;
+        var total = await store.CountAsync(cancellationToken);
+        var images = await store.ListAsync(page.Offset, page.Limit, cancellationToken);
+        return TypedResults.Ok(new ImagePage(total, page.Offset, page.Limit, images.Select(ImageInfo.From).ToList()));
     }
 
-    private static async Task<Results<Ok<ImageInfo>, ProblemHttpResult>> GetAsync(long id, SearchEngine engine, CancellationToken cancellationToken)
-    {
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
-        return await search.Store.FindAsync(id, cancellationToken) is { } image
+    private static async Task<Results<Ok<ImageInfo>, ProblemHttpResult>> GetAsync(long id, ReadyEngine engine, CancellationToken cancellationToken) =>
+        await engine.Search.Store.FindAsync(id, cancellationToken) is { } image
             ? TypedResults.Ok(ImageInfo.From(image))
             : Problems.ImageNotFound(id);
-    }
 
     private static async Task<IResult> GetFileAsync(
-        long id, int? size, HttpContext context, SearchEngine engine, IOptions<ImageFinderOptions> options, CancellationToken cancellationToken)
+        long id, int? size, HttpContext context, ReadyEngine engine, IOptions<ImageFinderOptions> options, CancellationToken cancellationToken)
     {
         if (size is { } side && (side < MinThumbnailSize || side > MaxThumbnailSize))
         {
             return Problems.BadParameter("size", $"'size' must be from {MinThumbnailSize} to {MaxThumbnailSize}; it was {side}.");
         }
 
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
-        if (await search.Store.FindAsync(id, cancellationToken) is not { } image)
+        if (await engine.Search.Store.FindAsync(id, cancellationToken) is not { } image)
         {
             return Problems.ImageNotFound(id);
         }
@@ -164,7 +142,7 @@ public static class ImagesApi
             // turn or is shed with 503 + Retry-After instead of filling the cores and memory.
             var bytes = await File.ReadAllBytesAsync(image.Source, cancellationToken);
             var maxPixels = options.Value.MaxImagePixels;
-            var thumbnail = await search.Embedder.DecodeAsync(() => ImageEncoder.Thumbnail(bytes, size.Value, EncodedFormat.Jpeg, quality: 80, maxPixels), cancellationToken);
+            var thumbnail = await engine.Search.Embedder.DecodeAsync(() => ImageEncoder.Thumbnail(bytes, size.Value, EncodedFormat.Jpeg, quality: 80, maxPixels), cancellationToken);
             return TypedResults.Bytes(thumbnail, "image/jpeg", entityTag: thumbnailTag);
         }
         catch (ImageDecodeException e)
@@ -183,76 +161,51 @@ public static class ImagesApi
 
     private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SimilarAsync(
         long id,
-        int? k,
-        float? maxDistance,
-        SearchEngine engine,
+        [AsParameters] KnnQuery knn,
+        ReadyEngine engine,
         IOptions<ImageFinderOptions> options,
         CancellationToken cancellationToken)
     {
-        var (count, invalid) = SearchApi.CheckParameters(k, maxDistance, options.Value);
-        if (invalid is not null)
-        {
-            return invalid;
-        }
-
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
-        return await search.SimilarAsync(id, count, cancellationToken) is { } hits
-            ? TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, hits, maxDistance))
+        var search = engine.Search;
+        return await search.SimilarAsync(id, knn.K ?? options.Value.DefaultK, cancellationToken) is { } hits
+            ? TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, hits, knn.MaxDistance))
             : Problems.ImageNotFound(id);
     }
 
     private static async Task<Results<Created<ImageAdded>, Ok<ImageAdded>, ProblemHttpResult>> AddAsync(
-        HttpRequest request,
-        SearchEngine engine,
+        ReceivedUpload upload,
+        HttpResponse response,
+        ReadyEngine engine,
         IOptions<ImageFinderOptions> options,
         IOptions<ApiOptions> api,
         CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        var (upload, problem) = await UploadForm.ReadAsync(request, settings, engine.Search?.Embedder, cancellationToken);
-        if (upload is null)
-        {
-            return problem!;
-        }
-
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
+        var search = engine.Search;
         try
         {
-            var uploads = new UploadedImages(search.Embedder, search.Store, api.Value.ResolveUploadsFolder(settings.Database));
-            var (image, created) = await uploads.AddAsync(upload.Bytes, cancellationToken);
+            var uploads = new UploadedImages(search.Embedder, search.Store, api.Value.ResolveUploadsFolder(options.Value.Database));
+            var (image, created) = await uploads.AddAsync(upload.Form.Bytes, cancellationToken);
             var added = new ImageAdded(image.Id, created, ImageInfo.From(image));
             return created ? TypedResults.Created($"/images/{image.Id}", added) : TypedResults.Ok(added);
         }
         catch (ImageDecodeException e)
         {
-            return Problems.BadImage(e, request.HttpContext);
+            return Problems.BadImage(e, response.HttpContext);
         }
         catch (InferenceBusyException e)
         {
-            return Problems.Busy(request.HttpContext.Response, e);
+            return Problems.Busy(response, e);
         }
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         long id,
-        SearchEngine engine,
+        ReadyEngine engine,
         IOptions<ImageFinderOptions> options,
         IOptions<ApiOptions> api,
         CancellationToken cancellationToken)
     {
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
+        var search = engine.Search;
         var uploads = new UploadedImages(search.Embedder, search.Store, api.Value.ResolveUploadsFolder(options.Value.Database));
         return await uploads.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : Problems.ImageNotFound(id);
     }

@@ -20,7 +20,10 @@ public static class SearchApi
 
     public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/search").WithTags("Search").RequireApiKeyForReads();
+        var group = routes.MapGroup("/search").WithTags("Search").RequireApiKeyForReads()
+            .AddEndpointFilter<RequireEngine>()
+            .AddEndpointFilter<ReadUpload>()
+            .AddEndpointFilter<ValidateKnnParameters>();
 
         group.MapPost("/", SearchUploadAsync)
             .WithName("Search")
@@ -54,86 +57,32 @@ public static class SearchApi
         return routes;
     }
 
-    /// <summary>Checks <c>k</c> and <c>maxDistance</c>; the k to use, or the problem.</summary>
-    internal static (int K, ProblemHttpResult? Problem) CheckParameters(int? k, float? maxDistance, ImageFinderOptions settings)
-    {
-        var count = k ?? settings.DefaultK;
-        if (count < 1 || count > settings.MaxK)
-        {
-            return (0, Problems.BadParameter("k", $"'k' must be from 1 to {settings.MaxK}; it was {count}."));
-        }
-
-        if (maxDistance is { } limit && (!float.IsFinite(limit) || limit < 0))
-        {
-            return (0, Problems.BadParameter("maxDistance", $"'maxDistance' must be a number of 0 or more; it was {limit}."));
-        }
-
-        return (count, null);
-    }
-
-    private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchUploadAsync(
-        HttpRequest request,
-        [FromQuery(Name = "k")] int? k,
-        [FromQuery(Name = "maxDistance")] float? maxDistance,
-        SearchEngine engine,
+    private static Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchUploadAsync(
+        ReceivedUpload upload,
+        [AsParameters] KnnQuery knn,
+        HttpResponse response,
+        ReadyEngine engine,
         IOptions<ImageFinderOptions> options,
-        CancellationToken cancellationToken)
-    {
-        var settings = options.Value;
-        var (upload, problem) = await UploadForm.ReadAsync(request, settings, engine.Search?.Embedder, cancellationToken);
-        if (upload is null)
-        {
-            return problem!;
-        }
-
-        if (!upload.TryGetInt("k", out var formK))
-        {
-            return Problems.BadParameter("k", $"'k' must be an integer from 1 to {settings.MaxK}.");
-        }
-
-        if (!upload.TryGetFloat("maxDistance", out var formMaxDistance))
-        {
-            return Problems.BadParameter("maxDistance", "'maxDistance' must be a number of 0 or more.");
-        }
-
-        maxDistance ??= formMaxDistance;
-        var (count, invalid) = CheckParameters(k ?? formK, maxDistance, settings);
-        if (invalid is not null)
-        {
-            return invalid;
-        }
-
-        return engine.Search is { } search
-            ? await SearchAsync(search, upload.Bytes, count, maxDistance, request.HttpContext.Response, cancellationToken)
-            : Problems.NotReady(engine.Error);
-    }
+        CancellationToken cancellationToken) =>
+        SearchAsync(engine.Search, upload.Form.Bytes, knn.K ?? options.Value.DefaultK, knn.MaxDistance, response, cancellationToken);
 
     private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchUrlAsync(
         SearchUrlRequest body,
         HttpResponse response,
-        SearchEngine engine,
+        ReadyEngine engine,
         UrlImageFetcher fetcher,
         IOptions<ImageFinderOptions> options,
         CancellationToken cancellationToken)
     {
-        var (count, invalid) = CheckParameters(body.K, body.MaxDistance, options.Value);
-        if (invalid is not null)
-        {
-            return invalid;
-        }
-
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
+        // The engine first: a URL is fetched only when it can be searched.
+        var search = engine.Search;
         var (bytes, failure, refused) = await fetcher.FetchAsync(body.Url, cancellationToken);
         if (bytes is null)
         {
             return refused ? Problems.UrlRefused(failure!) : Problems.UrlFailed(failure!);
         }
 
-        return await SearchAsync(search, bytes, count, body.MaxDistance, response, cancellationToken);
+        return await SearchAsync(search, bytes, body.K ?? options.Value.DefaultK, body.MaxDistance, response, cancellationToken);
     }
 
     private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(

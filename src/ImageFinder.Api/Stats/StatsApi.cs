@@ -1,4 +1,3 @@
-using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,6 +11,7 @@ public static class StatsApi
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGroup("/stats").WithTags("Stats").RequireApiKeyForReads()
+            .AddEndpointFilter<RequireEngine>()
             .MapGet("/", GetAsync)
             .WithName("Stats")
             .WithSummary("Count, model, dimension, metric, database size and search mode")
@@ -19,14 +19,9 @@ public static class StatsApi
         return routes;
     }
 
-    private static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetAsync(
-        SearchEngine engine, IOptions<ApiOptions> api, CancellationToken cancellationToken)
+    private static async Task<Ok<StatsResponse>> GetAsync(ReadyEngine engine, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
+        var search = engine.Search;
         var count = await search.Store.CountAsync(cancellationToken);
         var knn = search.Knn.Options;
         return TypedResults.Ok(new StatsResponse(

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ImageFinder.Index;
 using ImageFinder.Inference;
 using ImageFinder.Storage;
 
@@ -10,54 +11,54 @@ public sealed class ImageFinderOptions
     public const string SectionName = "ImageFinder";
 
     /// <summary>SQLite database file; created when missing.</summary>
-    [Required]
+    [Required(ErrorMessage = "ImageFinder:Database must be set.")]
     public string Database { get; set; } = "data/imagefinder.db";
 
     /// <summary>ONNX model file; its card is the .json beside it.</summary>
-    [Required]
+    [Required(ErrorMessage = "ImageFinder:ModelPath must be set.")]
     public string ModelPath { get; set; } = "models/resnet50.onnx";
 
     /// <summary>ONNX Runtime intra-op threads.</summary>
-    [Range(1, 1024)]
+    [Range(1, 1024, ErrorMessage = "ImageFinder:IntraOpThreads must be from 1 to 1024.")]
     public int IntraOpThreads { get; set; } = Environment.ProcessorCount;
 
     /// <summary>Most images in one inference run (concurrent requests are batched up to this).</summary>
-    [Range(1, 256)]
+    [Range(1, 256, ErrorMessage = "ImageFinder:MaxBatchSize must be from 1 to 256.")]
     public int MaxBatchSize { get; set; } = 8;
 
     /// <summary>Most preprocessed images waiting for inference; requests waiting for a decode slot count too. Beyond it: busy (503).</summary>
-    [Range(1, 100_000)]
+    [Range(1, 100_000, ErrorMessage = "ImageFinder:InferenceQueueCapacity must be from 1 to 100000.")]
     public int InferenceQueueCapacity { get; set; } = 64;
 
     /// <summary>Largest accepted upload in bytes.</summary>
-    [Range(1, long.MaxValue)]
+    [Range(1, long.MaxValue, ErrorMessage = "ImageFinder:MaxUploadBytes must be 1 or more.")]
     public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;
 
     /// <summary>Largest accepted width × height, checked from the image header before decoding.</summary>
-    [Range(1, long.MaxValue)]
+    [Range(1, long.MaxValue, ErrorMessage = "ImageFinder:MaxImagePixels must be 1 or more.")]
     public long MaxImagePixels { get; set; } = 100_000_000;
 
     /// <summary>Results returned when a search does not say <c>k</c>.</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "ImageFinder:DefaultK must be from 1 to 10000.")]
     public int DefaultK { get; set; } = 3;
 
     /// <summary>Largest <c>k</c> a search may ask for.</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "ImageFinder:MaxK must be from 1 to 10000.")]
     public int MaxK { get; set; } = 100;
 
     /// <summary>KNN mode: Auto (exact up to <see cref="ExactSearchMaxVectors"/>, then quantized), Exact or Quantized.</summary>
     public KnnMode SearchMode { get; set; } = KnnMode.Auto;
 
     /// <summary>In Auto mode, collections up to this many images are searched exactly.</summary>
-    [Range(0, int.MaxValue)]
+    [Range(0, int.MaxValue, ErrorMessage = "ImageFinder:ExactSearchMaxVectors must be 0 or more.")]
     public int ExactSearchMaxVectors { get; set; } = 20_000;
 
     /// <summary>Candidates the quantized search keeps from its binary-code scan (then ranked on 8-bit vectors).</summary>
-    [Range(1, 1_000_000)]
+    [Range(1, 1_000_000, ErrorMessage = "ImageFinder:CoarseCandidates must be from 1 to 1000000.")]
     public int CoarseCandidates { get; set; } = 1_000;
 
     /// <summary>Candidates the quantized search re-ranks by exact L2 on the float vectors.</summary>
-    [Range(1, 100_000)]
+    [Range(1, 100_000, ErrorMessage = "ImageFinder:RerankCandidates must be from 1 to 100000.")]
     public int RerankCandidates { get; set; } = 50;
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ImageFinder.Distances;
 using ImageFinder.Storage;
 
 namespace ImageFinder.Duplicates;

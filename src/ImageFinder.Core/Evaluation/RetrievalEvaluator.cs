@@ -1,4 +1,4 @@
-using ImageFinder.Storage;
+using ImageFinder.Distances;
 
 namespace ImageFinder.Evaluation;
 

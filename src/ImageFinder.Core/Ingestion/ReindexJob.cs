@@ -5,9 +5,10 @@ namespace ImageFinder.Ingestion;
 
 /// <summary>
 /// Re-embeds every image of one collection with another model into a new database, keeping each image's id, source
-/// (and so its label) and added time, so clients' ids stay valid. The images are read again from their sources
-/// through the ingest pipeline; a source that is gone is reported and skipped. The work is resumable: images already
-/// in the target with an unchanged file are skipped, so a second run after Ctrl-C or a kill embeds nothing twice.
+/// (and so its label) and added time, so clients' ids stay valid; no id the old collection ever handed out (deleted
+/// images' included) is given to a new image in the new one. The images are read again from their sources through the
+/// ingest pipeline; a source that is gone is reported and skipped. The work is resumable: images already in the target
+/// with an unchanged file are skipped, so a second run after Ctrl-C or a kill embeds nothing twice.
 /// The source collection is opened read-only and never changed.
 /// </summary>
 public sealed class ReindexJob
@@ -29,6 +30,9 @@ public sealed class ReindexJob
     {
         var images = source.Images();
         CheckTargetBelongsTo(source, images);
+
+        // Ids are never reused: an id the old collection handed out (its image deleted since) stays unused here too.
+        await target.ReserveIdsUpToAsync(source.IdHighWaterMark(), cancellationToken).ConfigureAwait(false);
 
         var files = new List<ImageFile>(images.Count);
         var gone = new List<IngestFailure>();

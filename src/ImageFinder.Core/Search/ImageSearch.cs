@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ImageFinder.Index;
 using ImageFinder.Inference;
 using ImageFinder.Storage;
 
@@ -13,7 +14,7 @@ public sealed class ImageSearch : IDisposable
     {
         this.embedder = embedder;
         Store = store;
-        Knn = new VectorSearch(store, knnOptions);
+        Knn = new KnnSearch(store, knnOptions);
     }
 
     public IImageEmbedder Embedder => embedder;
@@ -21,7 +22,7 @@ public sealed class ImageSearch : IDisposable
     public VectorStore Store { get; }
 
     /// <summary>Exact or quantized KNN over <see cref="Store"/>.</summary>
-    public VectorSearch Knn { get; }
+    public KnnSearch Knn { get; }
 
     public EmbeddingModel Model => embedder.Model;
 

@@ -5,7 +5,8 @@ namespace ImageFinder.Storage;
 
 /// <summary>
 /// A database opened read-only, to be copied from (a re-index): what its vectors are (model, SHA-256, dimension,
-/// metric) and its images in id order. Nothing is ever written to the file.
+/// metric), its images in id order and the highest id it ever used. Nothing is ever written to the file, so a database
+/// of an older schema version is read as it is, not migrated.
 /// </summary>
 public sealed class StoredCollection : IDisposable
 {
@@ -44,11 +45,11 @@ public sealed class StoredCollection : IDisposable
             connection.Open();
             var userVersion = Convert.ToInt32(Scalar(connection, "pragma user_version"), CultureInfo.InvariantCulture);
             var meta = ReadMeta(connection);
-            if (userVersion != StoreSchema.Version || !meta.TryGetValue("model", out var model)
+            if (userVersion is < StoreSchema.OldestVersion or > StoreSchema.Version || !meta.TryGetValue("model", out var model)
                 || !int.TryParse(meta.GetValueOrDefault("dimension"), CultureInfo.InvariantCulture, out var dimension)
                 || CollectionInfo.ParseMetric(meta.GetValueOrDefault("metric")) is not { } metric)
             {
-                throw new CollectionMismatchException($"'{fullPath}' is not an ImageFinder database of schema version {StoreSchema.Version}.");
+                throw new CollectionMismatchException($"'{fullPath}' is not an ImageFinder database of schema version {StoreSchema.OldestVersion} to {StoreSchema.Version}.");
             }
 
             var collection = new CollectionInfo(model, dimension, metric, meta.GetValueOrDefault("model_sha256"), meta.GetValueOrDefault("model_file"));
@@ -80,6 +81,12 @@ public sealed class StoredCollection : IDisposable
 
         return images;
     }
+
+    /// <summary>
+    /// The highest image id this collection has ever handed out, deleted images included: a collection that takes over
+    /// its ids (a re-index) must not hand out any id up to it to a new image.
+    /// </summary>
+    public long IdHighWaterMark() => StoreSchema.IdHighWaterMark(connection);
 
     public void Dispose() => connection.Dispose();
 

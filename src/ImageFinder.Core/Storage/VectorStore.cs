@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using ImageFinder.Native;
 using Microsoft.Data.Sqlite;
@@ -18,7 +17,7 @@ public sealed class VectorStore : IDisposable
     private readonly string connectionString;
     private readonly SqliteConnection writer;
     private readonly SemaphoreSlim writeLock = new(1, 1);
-    private readonly ConcurrentBag<SqliteConnection> readers = [];
+    private readonly ReaderPool readers;
     private bool disposed;
 
     private VectorStore(string path, CollectionInfo collection, SqliteConnection writer, string connectionString)
@@ -27,6 +26,7 @@ public sealed class VectorStore : IDisposable
         Collection = collection;
         this.writer = writer;
         this.connectionString = connectionString;
+        readers = new ReaderPool(() => OpenConnection(connectionString), Environment.ProcessorCount * 2);
     }
 
     public string Path { get; }
@@ -316,6 +316,26 @@ public sealed class VectorStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes sure no id up to <paramref name="highWaterMark"/> is ever handed out to a new image here (ids are never
+    /// reused; a collection that takes over another's ids takes over its highest id ever used too).
+    /// </summary>
+    public async Task ReserveIdsUpToAsync(long highWaterMark, CancellationToken cancellationToken = default)
+    {
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var transaction = writer.BeginTransaction();
+            StoreSchema.ReserveIdsUpTo(writer, transaction, highWaterMark);
+            transaction.Commit();
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
     /// <summary>Records a new size/modification time for a file whose content hash did not change.</summary>
     public async Task TouchAsync(string source, long sizeBytes, DateTimeOffset modified, CancellationToken cancellationToken = default)
     {
@@ -347,11 +367,7 @@ public sealed class VectorStore : IDisposable
             }
 
             disposed = true;
-            while (readers.TryTake(out var reader))
-            {
-                reader.Dispose();
-            }
-
+            readers.Dispose();
             writer.Dispose();
         }
         finally
@@ -359,6 +375,9 @@ public sealed class VectorStore : IDisposable
             writeLock.Release();
         }
     }
+
+    /// <summary>The pool of read connections (internal for the tests of its disposal).</summary>
+    internal ReaderPool Readers => readers;
 
     /// <summary>A connection of its own (for an index that follows the collection's changes); the caller disposes it.</summary>
     internal SqliteConnection OpenDedicatedConnection()
@@ -474,26 +493,15 @@ public sealed class VectorStore : IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
 #pragma warning disable CA2000 // Ownership moves to the lease, which returns the connection to the pool.
-        return new ReaderLease(this, readers.TryTake(out var connection) ? connection : OpenConnection(connectionString));
+        return new ReaderLease(readers, readers.Rent());
 #pragma warning restore CA2000
     }
 
-    private void ReturnReader(SqliteConnection connection)
-    {
-        if (disposed || readers.Count >= Environment.ProcessorCount * 2)
-        {
-            connection.Dispose();
-            return;
-        }
-
-        readers.Add(connection);
-    }
-
     /// <summary>A pooled read connection, returned on dispose.</summary>
-    private readonly struct ReaderLease(VectorStore store, SqliteConnection connection) : IDisposable
+    private readonly struct ReaderLease(ReaderPool pool, SqliteConnection connection) : IDisposable
     {
         public SqliteConnection Connection => connection;
 
-        public void Dispose() => store.ReturnReader(connection);
+        public void Dispose() => pool.Return(connection);
     }
 }

@@ -8,20 +8,6 @@ using ImageFinder.Tests.Support;
 
 namespace ImageFinder.Tests.Api;
 
-/// <summary>A collection whose host has an API key, so POST and DELETE /images work.</summary>
-public sealed class KeyedCollectionFixture : CollectionFixture
-{
-    public const string Key = "test-key-0123456789abcdef";
-
-    public string Uploads => Temp.Combine("uploads");
-
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
-    {
-        ["ImageFinder:ApiKey"] = Key,
-        ["ImageFinder:UploadsFolder"] = Uploads,
-    };
-}
-
 /// <summary>POST and DELETE /images through the real host: the key, idempotent adds, deletes that take row, vector and file.</summary>
 public sealed class ImageWritesTests(KeyedCollectionFixture collection) : IClassFixture<KeyedCollectionFixture>
 {

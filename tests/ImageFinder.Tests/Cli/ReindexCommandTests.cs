@@ -102,6 +102,29 @@ public sealed class ReindexCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_id_the_old_collection_used_is_never_handed_out_by_the_new_database()
+    {
+        var paths = WriteLabelledCollection(4);
+        await IngestAsync();
+        long deleted;
+        using (var store = VectorStore.Open(OldDatabase, new CollectionInfo("tiny-test-cnn (NOT ResNet-50)", 2048)))
+        {
+            // The highest id goes: no row of the new database will carry it, only the old one's sequence remembers it.
+            deleted = (await store.ListAsync(0, 10)).Max(image => image.Id);
+            Assert.True(await store.DeleteAsync(deleted));
+        }
+
+        var (exitCode, output, error) = await ReindexAsync();
+        Assert.True(exitCode == 0, output + error);
+
+        using var embedder = OnnxImageEmbedder.Load(TestModel.Options() with { ModelPath = SecondTestModel.Path });
+        using var reindexed = VectorStore.Open(NewDatabase, ImageSearch.CollectionFor(embedder.Model));
+        Assert.Equal(3, await reindexed.CountAsync());
+        var added = await reindexed.WriteBatchAsync([new ImageRecord(paths[0] + ".new", "sha-new", 1, DateTimeOffset.UnixEpoch, 1, 1, new float[2048])]);
+        Assert.Equal(deleted + 1, added[0].Id);
+    }
+
+    [Fact]
     public async Task A_new_database_that_holds_another_collection_is_refused_and_left_as_it_was()
     {
         WriteLabelledCollection(4);

@@ -1,3 +1,4 @@
+using ImageFinder.Distances;
 using ImageFinder.Duplicates;
 using ImageFinder.Storage;
 using ImageFinder.Tests.Support;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ImageFinder.Index;
 using ImageFinder.Storage;
 using ImageFinder.Tests.Support;
 

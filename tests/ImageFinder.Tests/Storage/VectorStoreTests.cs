@@ -52,6 +52,27 @@ public sealed class VectorStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_deleted_id_is_never_given_to_another_image_even_after_reopening()
+    {
+        var path = temp.Combine("v.db");
+        using (var store = VectorStore.Open(path, new CollectionInfo("m", 2)))
+        {
+            var first = await store.WriteBatchAsync([Record("a", [0, 0]), Record("b", [1, 1])]);
+            Assert.True(await store.DeleteAsync(first[1].Id));
+
+            var second = await store.WriteBatchAsync([Record("c", [2, 2])]);
+            Assert.Equal(first[1].Id + 1, second[0].Id);
+            Assert.True(await store.DeleteAsync(second[0].Id));
+        }
+
+        using var reopened = VectorStore.Open(path, new CollectionInfo("m", 2));
+        var third = await reopened.WriteBatchAsync([Record("d", [3, 3])]);
+        Assert.Equal(4, third[0].Id);
+        Assert.Null(await reopened.FindAsync(2));
+        Assert.Null(await reopened.FindAsync(3));
+    }
+
+    [Fact]
     public async Task A_failing_batch_writes_nothing()
     {
         using var store = VectorStore.Open(temp.Combine("v.db"), new CollectionInfo("m", 2));

@@ -4,9 +4,6 @@ using Microsoft.Data.Sqlite;
 
 namespace ImageFinder.Tests.Support;
 
-/// <summary>One image row as stored, with its vector (null when the vector table has no row for it).</summary>
-public sealed record AuditedImage(long Id, string Source, string Sha256, long Version, float[]? Vector);
-
 /// <summary>
 /// What a database file holds, read straight from SQLite (with sqlite-vec loaded), independent of
 /// <c>VectorStore</c>: the integrity check, every image row with its vector, and vectors without a row.

@@ -4,30 +4,6 @@ using ImageFinder.Imaging;
 
 namespace ImageFinder.Tests.Support;
 
-/// <summary>What a service must do with one <see cref="HostileCase"/>.</summary>
-public enum HostileOutcome
-{
-    /// <summary>Refused: a 4xx ProblemDetails from the API, a <c>failed:</c> line from the ingest job.</summary>
-    Rejected,
-
-    /// <summary>A valid (if unusual) image: searched or ingested like any other.</summary>
-    Accepted,
-
-    /// <summary>Either of the two (a mutated file may still be a decodable image), but never a 5xx or a crash.</summary>
-    Either,
-}
-
-/// <summary>One hostile or broken upload.</summary>
-/// <param name="Name">A stable, unique name (the theory's data).</param>
-/// <param name="FileName">The name it is uploaded (or stored) under; may hold <c>../</c> and control characters.</param>
-/// <param name="Bytes">The file's content.</param>
-/// <param name="Expected">What must happen to it.</param>
-/// <param name="Reason">For rejected cases whose reason is certain, the decode failure that must be reported.</param>
-public sealed record HostileCase(string Name, string FileName, byte[] Bytes, HostileOutcome Expected, ImageDecodeFailure? Reason = null)
-{
-    public override string ToString() => Name;
-}
-
 /// <summary>
 /// A corpus of hostile and broken input, generated (seeded) on first use: empty and random files, valid
 /// images truncated at many offsets, a few hundred bit-flipped mutations, headers that claim 60000x60000

@@ -149,7 +149,7 @@ public sealed class MapApiTests(WebFixture web)
         var response = await client.GetAsync("map?method=tsne&dimensions=3");
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(TimeSpan.FromSeconds(MapApi.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
+        Assert.Equal(TimeSpan.FromSeconds(CollectionMapApi.RetryAfterSeconds), response.Headers.RetryAfter?.Delta);
         var pending = (await response.Content.ReadFromJsonAsync<MapPending>())!;
         Assert.Equal("computing", pending.Status);
         Assert.Equal("tsne", pending.Method);

@@ -133,6 +133,3 @@ public sealed class WebFixture : IAsyncLifetime
         FilesUrl = new Uri(files.Urls.First().TrimEnd('/') + "/");
     }
 }
-
-[CollectionDefinition(WebFixture.Name)]
-public sealed class WebCollection : ICollectionFixture<WebFixture>;

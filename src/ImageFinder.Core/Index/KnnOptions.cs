@@ -1,4 +1,4 @@
-namespace ImageFinder.Storage;
+namespace ImageFinder.Index;
 
 /// <summary>Nearest-neighbour search settings.</summary>
 public sealed record KnnOptions

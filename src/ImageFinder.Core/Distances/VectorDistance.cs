@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using ImageFinder.Storage;
 
-namespace ImageFinder.Storage;
+namespace ImageFinder.Distances;
 
 /// <summary>The distances of <see cref="CollectionInfo.Metrics"/>, computed as sqlite-vec computes them.</summary>
 public static class VectorDistance

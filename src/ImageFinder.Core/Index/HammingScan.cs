@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace ImageFinder.Storage;
+namespace ImageFinder.Index;
 
 /// <summary>
 /// Hamming distances from one binary code to many, the whole cost of a quantized query's coarse pass.
@@ -19,12 +19,17 @@ internal static class HammingScan
     /// <summary>
     /// Writes the distance from <paramref name="query"/> to each code (codes are <c>query.Length</c> words each,
     /// back to back) into <paramref name="distances"/>, and counts each distance into <paramref name="histogram"/>.
+    /// Codes of <c>bits</c> bits fill <c>ceil(bits / 64)</c> words whose bits past <c>bits</c> are zero in the query
+    /// and in every code, so no distance exceeds <c>bits</c> and the histogram needs <c>bits + 1</c> entries
+    /// (a 1000-d code is 16 words and needs 1001 entries, not 1025).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scan(ReadOnlySpan<ulong> query, ReadOnlySpan<ulong> codes, Span<int> distances, Span<int> histogram)
     {
         var words = query.Length;
-        if (codes.Length < distances.Length * words || histogram.Length <= words * 64)
+        // The histogram must hold the distances of codes that use the last word: more than (words - 1) * 64 bits.
+        // A code with padding bits set would give a distance past it, which the span's bounds check refuses.
+        if (words == 0 || codes.Length < distances.Length * words || histogram.Length <= ((words - 1) * 64) + 1)
         {
             throw new ArgumentException("Codes, distances and histogram do not fit the query.");
         }

@@ -9,16 +9,17 @@ using Microsoft.AspNetCore.Mvc;
 namespace ImageFinder.Api.Map;
 
 /// <summary><c>GET /map</c>: every stored embedding laid out in 2D or 3D (PCA or t-SNE), for the web page's map.</summary>
-public static class MapApi
+public static class CollectionMapApi
 {
     /// <summary>Seconds a client should wait before asking again for a map that is still computing.</summary>
     public const int RetryAfterSeconds = 2;
 
     public static IServiceCollection AddCollectionMaps(this IServiceCollection services) => services.AddSingleton<CollectionMaps>();
 
-    public static IEndpointRouteBuilder MapMapApi(this IEndpointRouteBuilder routes)
+    public static IEndpointRouteBuilder MapCollectionMapApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/map").WithTags("Map").RequireApiKeyForReads();
+        var group = routes.MapGroup("/map").WithTags("Map").RequireApiKeyForReads()
+            .AddEndpointFilter<RequireEngine>();
 
         group.MapGet("/", GetAsync)
             .WithName("Map")
@@ -37,7 +38,7 @@ public static class MapApi
 
     private static async Task<Results<Ok<MapResponse>, JsonHttpResult<MapPending>, ProblemHttpResult>> GetAsync(
         HttpResponse response,
-        SearchEngine engine,
+        ReadyEngine engine,
         CollectionMaps maps,
         [FromQuery(Name = "method")] string? method,
         [FromQuery(Name = "dimensions")] int? dimensions,
@@ -62,12 +63,7 @@ public static class MapApi
             return Problems.BadParameter("dimensions", $"'dimensions' must be 2 or 3; it was {dims}.");
         }
 
-        if (engine.Search is not { } search)
-        {
-            return Problems.NotReady(engine.Error);
-        }
-
-        var lookup = await maps.GetAsync(search.Store, mapMethod, dims, cancellationToken);
+        var lookup = await maps.GetAsync(engine.Search.Store, mapMethod, dims, cancellationToken);
         var name = mapMethod == MapMethod.Pca ? "pca" : "tsne";
         if (lookup.Error is { } error)
         {

@@ -1,4 +1,4 @@
-namespace ImageFinder.Storage;
+namespace ImageFinder.Index;
 
 /// <summary>How nearest neighbours are found.</summary>
 public enum KnnMode

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using ImageFinder.Distances;
+using ImageFinder.Storage;
 using Microsoft.Data.Sqlite;
 
-namespace ImageFinder.Storage;
+namespace ImageFinder.Index;
 
 /// <summary>
 /// An in-memory quantized index over a <see cref="VectorStore"/>, searched in three stages:
@@ -162,7 +164,8 @@ public sealed class QuantizedIndex : IDisposable
         var distances = ArrayPool<int>.Shared.Rent(count);
         try
         {
-            // Hamming distances are integers 0..dimension: a histogram finds the cut-off in one pass.
+            // Hamming distances are integers 0..dimension (the padding bits of the last word are zero in every code):
+            // a histogram finds the cut-off in one pass.
             Span<int> histogram = stackalloc int[dimension + 1];
             histogram.Clear();
             HammingScan.Scan(code, snapshot.Codes.AsSpan(0, count * words), distances.AsSpan(0, count), histogram);

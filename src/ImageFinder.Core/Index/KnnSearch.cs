@@ -1,18 +1,19 @@
-namespace ImageFinder.Storage;
+using ImageFinder.Storage;
+namespace ImageFinder.Index;
 
 /// <summary>
 /// Chooses how to answer a KNN query: sqlite-vec's exact scan for small collections (or when asked), the
 /// <see cref="QuantizedIndex"/> for large ones. The index is built on first need (or by <see cref="WarmAsync"/>)
 /// and then follows the database.
 /// </summary>
-public sealed class VectorSearch : IDisposable
+public sealed class KnnSearch : IDisposable
 {
     private readonly VectorStore store;
     private readonly KnnOptions options;
     private readonly Lock buildGate = new();
     private QuantizedIndex? index;
 
-    public VectorSearch(VectorStore store, KnnOptions options)
+    public KnnSearch(VectorStore store, KnnOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ExactMaxVectors, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RerankCandidates, 1);

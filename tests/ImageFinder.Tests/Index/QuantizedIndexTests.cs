@@ -1,8 +1,9 @@
 using System.Numerics.Tensors;
+using ImageFinder.Index;
 using ImageFinder.Storage;
 using ImageFinder.Tests.Support;
 
-namespace ImageFinder.Tests.Storage;
+namespace ImageFinder.Tests.Index;
 
 public sealed class QuantizedIndexTests : IDisposable
 {
@@ -44,6 +45,38 @@ public sealed class QuantizedIndexTests : IDisposable
         Assert.True(found / 400.0 >= 0.95, $"recall@10 {found / 400.0}");
     }
 
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(2000)]
+    public async Task A_dimension_that_is_not_a_multiple_of_64_builds_and_searches_like_exact(int dimension)
+    {
+        using var wide = VectorStore.Open(temp.Combine($"q{dimension}.db"), new CollectionInfo("m", dimension));
+        var vectors = SyntheticVectors.Clustered(600, dimension, clusters: 20, seed: dimension);
+        await wide.WriteBatchAsync(vectors.Select((v, i) => Record("v" + i, v)).ToList());
+        using var index = QuantizedIndex.Build(wide);
+        Assert.Equal(600, index.Count);
+        var random = new Random(dimension);
+
+        for (var q = 0; q < 10; q++)
+        {
+            var query = SyntheticVectors.Perturbed(vectors[random.Next(vectors.Length)], random, 0.3f);
+            var exact = await wide.SearchAsync(query, 5);
+
+            // Every code is scanned and every candidate re-ranked exactly: the answer is the exact one.
+            var quantized = index.Search(query, 5, rerank: 600, coarse: 600);
+
+            Assert.Equal(exact.Select(h => h.Id), quantized.Select(h => h.Id));
+            Assert.Equal(exact.Select(h => h.Distance), quantized.Select(h => h.Distance), (a, b) => MathF.Abs(a - b) < 1e-3f);
+        }
+
+        // Through the search that chooses the mode, as the API runs it past ExactSearchMaxVectors.
+        using var search = new KnnSearch(wide, new KnnOptions { ExactMaxVectors = 100, RerankCandidates = 50, CoarseCandidates = 300 });
+        var hits = await search.SearchAsync(vectors[42], 3);
+        Assert.Equal(KnnMode.Quantized, search.LastMode);
+        Assert.Equal("v42", hits[0].Source);
+        Assert.Equal(0f, hits[0].Distance, 3);
+    }
+
     [Fact]
     public async Task Refresh_sees_writes_updates_and_deletes_from_another_connection()
     {
@@ -76,7 +109,7 @@ public sealed class QuantizedIndexTests : IDisposable
     {
         var vectors = SyntheticVectors.Clustered(150, Dimension, clusters: 5, seed: 5);
         await Write(vectors[..100], "a");
-        using var search = new VectorSearch(store, new KnnOptions { ExactMaxVectors = 120, RerankCandidates = 20, CoarseCandidates = 60 });
+        using var search = new KnnSearch(store, new KnnOptions { ExactMaxVectors = 120, RerankCandidates = 20, CoarseCandidates = 60 });
 
         var small = await search.SearchAsync(vectors[3], 3);
         Assert.Equal(KnnMode.Exact, search.LastMode);

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
+using ImageFinder.Storage;
 
-namespace ImageFinder.Storage;
+namespace ImageFinder.Distances;
 
 /// <summary>
 /// All-pairs distances for whole-collection analyses, computed in blocks of rows: each stored vector is read once per

@@ -6,31 +6,30 @@ using Microsoft.Extensions.Options;
 namespace ImageFinder.Api.Hosting;
 
 /// <summary>
-/// Loads the model and opens the database in the background when the host starts, so the process answers
-/// <c>/health</c> (503, loading) at once and becomes ready when both are loaded. A load failure is logged,
-/// reported by <c>/health</c>, and stops the application with a non-zero exit code.
+/// Loads the engine (an <see cref="ImageSearch"/>: the model and the database) in the background when the host starts, so the process answers
+/// <c>/health</c> (503, loading) at once and becomes ready when both are loaded. A load failure is logged with its
+/// reason, reported by <c>/health</c> as <c>failed</c> (the reason is never sent to clients), and stops the application
+/// with a non-zero exit code.
 /// </summary>
-public sealed class SearchEngine : BackgroundService
+public sealed class EngineLoader : BackgroundService
 {
     private readonly ImageFinderOptions options;
-    private readonly ILogger<SearchEngine> logger;
+    private readonly ILogger<EngineLoader> logger;
     private readonly IHostApplicationLifetime lifetime;
     private volatile ImageSearch? search;
-    private volatile string? error;
+    private volatile bool failed;
 
-    public SearchEngine(IOptions<ImageFinderOptions> options, ILogger<SearchEngine> logger, IHostApplicationLifetime lifetime)
+    public EngineLoader(IOptions<ImageFinderOptions> options, ILogger<EngineLoader> logger, IHostApplicationLifetime lifetime)
     {
         this.options = options.Value;
         this.logger = logger;
         this.lifetime = lifetime;
     }
 
-    public EngineState State => search is not null ? EngineState.Ready : error is not null ? EngineState.Failed : EngineState.Loading;
+    public EngineState State => search is not null ? EngineState.Ready : failed ? EngineState.Failed : EngineState.Loading;
 
     /// <summary>The loaded engine, or null while loading or after a failure.</summary>
     public ImageSearch? Search => search;
-
-    public string? Error => error;
 
     public override void Dispose()
     {
@@ -81,7 +80,7 @@ public sealed class SearchEngine : BackgroundService
             }
             catch (Exception e)
             {
-                error = e.Message;
+                failed = true;
                 logger.LogCritical("ImageFinder could not start: {Error}", e.Message);
                 Environment.ExitCode = 1;
                 lifetime.StopApplication();
