@@ -136,7 +136,7 @@ public sealed class BrowserTests(WebFixture web, ChromiumFixture chromium) : ICl
         Assert.EndsWith($"/images/{chosen}/file?size=320", await page.EvaluateAsync<string>("document.getElementById('query-image').src"), StringComparison.Ordinal);
         // Every thumbnail loads (a JPEG of at most 160 px from /images/{id}/file?size=160).
         await page.EvaluateAsync("document.querySelectorAll('#results img').forEach(i => i.loading = 'eager')");
-        await tab.UntilAsync("[...document.querySelectorAll('#results img')].every(i => i.complete && i.naturalWidth > 0)");
+        Assert.True(await tab.ImagesLoadedAsync("#results img"), "every thumbnail decoded");
         Assert.True(await page.EvaluateAsync<bool>("[...document.querySelectorAll('#results img')].every(i => Math.max(i.naturalWidth, i.naturalHeight) === 160)"));
         await tab.ScreenshotAsync(Path.Combine(WebFixture.Artifacts, "search-similar.png"));
         Assert.Empty(await tab.CspViolationsAsync());
@@ -157,7 +157,7 @@ public sealed class BrowserTests(WebFixture web, ChromiumFixture chromium) : ICl
         var firstPoint = page.Locator("#plot .scatterlayer .trace .point").First;
         await firstPoint.HoverAsync(new() { Force = true });
         await Expect(page.Locator("#preview")).ToBeVisibleAsync();
-        await tab.UntilAsync("document.getElementById('preview-image').complete && document.getElementById('preview-image').naturalWidth > 0");
+        Assert.True(await tab.ImagesLoadedAsync("#preview-image"), "the preview thumbnail decoded");
 
         Assert.EndsWith($"/images/{id}/file?size=160", await page.EvaluateAsync<string>("document.getElementById('preview-image').src"), StringComparison.Ordinal);
         await tab.ScreenshotAsync(Path.Combine(WebFixture.Artifacts, "map-hover.png"));

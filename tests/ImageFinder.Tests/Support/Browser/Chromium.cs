@@ -64,7 +64,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var executable = FindExecutable();
-        // Waits (Expect, WaitForFunctionAsync, actions) get 60 s: t-SNE on a busy 2-core machine takes a while.
+        // Waits (Expect, actions) get 60 s: t-SNE on a busy 2-core machine takes a while.
         Assertions.SetDefaultExpectTimeout(60_000);
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new()
@@ -165,8 +165,22 @@ public sealed class BrowserTab : IAsyncDisposable
     public Task BodyAsync(string name, string value) =>
         ExplainedAsync(() => Assertions.Expect(Page.Locator("body")).ToHaveAttributeAsync($"data-{name}", value));
 
-    /// <summary>Waits until <paramref name="condition"/> (a JavaScript expression) is truthy.</summary>
-    public Task UntilAsync(string condition) => ExplainedAsync(() => Page.WaitForFunctionAsync(condition));
+    /// <summary>
+    /// Waits (Playwright's auto-retrying assertions) until every image matching <paramref name="selector"/> has finished
+    /// loading, then says whether all of them decoded (<c>naturalWidth</c> &gt; 0). Not <c>WaitForFunctionAsync</c>: its
+    /// string predicate is evaluated inside the page, which the page's CSP (no <c>unsafe-eval</c>) sometimes refuses.
+    /// </summary>
+    public async Task<bool> ImagesLoadedAsync(string selector)
+    {
+        var images = Page.Locator(selector);
+        var count = await images.CountAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await ExplainedAsync(() => Assertions.Expect(images.Nth(i)).ToHaveJSPropertyAsync("complete", true));
+        }
+
+        return count > 0 && await images.EvaluateAllAsync<bool>("all => all.every(i => i.naturalWidth > 0)");
+    }
 
     /// <summary>A PNG of the whole page (beyond the viewport too).</summary>
     public Task ScreenshotAsync(string path) => Page.ScreenshotAsync(new() { Path = path, FullPage = true });
