@@ -43,7 +43,7 @@ public sealed class EngineLoader : BackgroundService
         {
             try
             {
-                var loaded = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions(), CollectionInfo.ParseMetric(options.Metric));
+                var loaded = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions(), CollectionInfo.ParseMetric(options.Metric), logger);
                 if (options.MetricConflict(loaded.Store.Collection.Metric) is { } conflict)
                 {
                     logger.LogWarning("{Conflict}", conflict);
@@ -51,7 +51,7 @@ public sealed class EngineLoader : BackgroundService
 
                 try
                 {
-                    // Builds the quantized index now if the collection is large, instead of on the first query.
+                    // Loads or builds the search index (and trains it if the collection is large) before the first query.
                     await loaded.Knn.WarmAsync(stoppingToken);
                 }
                 catch

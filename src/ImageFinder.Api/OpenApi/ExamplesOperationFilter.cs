@@ -78,7 +78,8 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         [("Stats", "200")] = """
             {"count": 9144, "model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)",
              "modelSha256": "5b7e1c0f3a9d2e4b6c8a0f1e3d5b7a9c2e4f6a8b0c1d3e5f7a9b2c4d6e8f0a1b", "dimension": 2048, "metric": "l2",
-             "databaseBytes": 78643200, "searchMode": "Auto", "activeSearch": "Exact", "exactSearchMaxVectors": 20000, "writesEnabled": true}
+             "databaseBytes": 78643200, "searchMode": "Auto", "activeSearch": "Exact", "exactSearchMaxVectors": 20000,
+             "index": {"state": "exact", "vectors": 9144, "cells": 1, "memoryBytes": 19204416, "trainedOn": 0}, "writesEnabled": true}
             """,
         [("Map", "200")] = """
             {"method": "pca", "dimensions": 2, "version": 311, "total": 3, "sampled": false, "explainedVariance": [0.213, 0.087],

@@ -14,7 +14,7 @@ public static class StatsApi
             .AddEndpointFilter<RequireEngine>()
             .MapGet("/", GetAsync)
             .WithName("Stats")
-            .WithSummary("Count, model, dimension, metric, database size and search mode")
+            .WithSummary("Count, model, dimension, metric, database size, search mode and index")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return routes;
     }
@@ -34,6 +34,7 @@ public static class StatsApi
             knn.Mode.ToString(),
             search.Knn.ModeFor(count).ToString(),
             knn.ExactMaxVectors,
+            search.Knn.Status,
             !string.IsNullOrEmpty(api.Value.ApiKey)));
     }
 }

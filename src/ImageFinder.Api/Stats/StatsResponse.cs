@@ -7,9 +7,10 @@ namespace ImageFinder.Api.Stats;
 /// <param name="Dimension">Embedding dimension.</param>
 /// <param name="Metric">Distance of the collection: <c>l2</c>, <c>cosine</c> or <c>l1</c>.</param>
 /// <param name="DatabaseBytes">Size on disk of the database and its write-ahead log.</param>
-/// <param name="SearchMode">The configured KNN mode (Auto, Exact or Quantized).</param>
-/// <param name="ActiveSearch">How a search runs now at this size: Exact or Quantized.</param>
+/// <param name="SearchMode">The configured KNN mode (Auto, Exact, Approximate or SqliteVec).</param>
+/// <param name="ActiveSearch">How a search runs at this size once the index is ready: Exact, Approximate or SqliteVec.</param>
 /// <param name="ExactSearchMaxVectors">In Auto mode, collections up to this size are searched exactly.</param>
+/// <param name="Index">The in-memory search index: its state, images, cells and memory.</param>
 /// <param name="WritesEnabled">Whether an API key is configured, so POST and DELETE /images work.</param>
 public sealed record StatsResponse(
     long Count,
@@ -21,4 +22,5 @@ public sealed record StatsResponse(
     string SearchMode,
     string ActiveSearch,
     int ExactSearchMaxVectors,
+    ImageFinder.Index.IndexStatus Index,
     bool WritesEnabled);

@@ -46,20 +46,27 @@ public sealed class ImageFinderOptions
     [Range(1, 10_000, ErrorMessage = "ImageFinder:MaxK must be from 1 to 10000.")]
     public int MaxK { get; set; } = 100;
 
-    /// <summary>KNN mode: Auto (exact up to <see cref="ExactSearchMaxVectors"/>, then quantized), Exact or Quantized.</summary>
+    /// <summary>KNN mode: Auto (exact up to <see cref="ExactSearchMaxVectors"/>, then approximate), Exact, Approximate or SqliteVec.</summary>
     public KnnMode SearchMode { get; set; } = KnnMode.Auto;
 
     /// <summary>In Auto mode, collections up to this many images are searched exactly.</summary>
     [Range(0, int.MaxValue, ErrorMessage = "ImageFinder:ExactSearchMaxVectors must be 0 or more.")]
     public int ExactSearchMaxVectors { get; set; } = 20_000;
 
-    /// <summary>Candidates the quantized search keeps from its binary-code scan (then ranked on 8-bit vectors).</summary>
-    [Range(1, 1_000_000, ErrorMessage = "ImageFinder:CoarseCandidates must be from 1 to 1000000.")]
-    public int CoarseCandidates { get; set; } = 1_000;
+    /// <summary>Cells of the approximate index (inverted file); 0 chooses about √N when it is trained.</summary>
+    [Range(0, 65_536, ErrorMessage = "ImageFinder:IndexCells must be from 0 (automatic) to 65536.")]
+    public int IndexCells { get; set; }
 
-    /// <summary>Candidates the quantized search re-ranks by exact L2 on the float vectors.</summary>
+    /// <summary>Cells an approximate search scans.</summary>
+    [Range(1, 65_536, ErrorMessage = "ImageFinder:IndexProbes must be from 1 to 65536.")]
+    public int IndexProbes { get; set; } = 16;
+
+    /// <summary>Most candidates an approximate search re-ranks by the exact metric on the float vectors.</summary>
     [Range(1, 100_000, ErrorMessage = "ImageFinder:RerankCandidates must be from 1 to 100000.")]
-    public int RerankCandidates { get; set; } = 50;
+    public int RerankCandidates { get; set; } = 100;
+
+    /// <summary>Keep the trained index in &lt;database&gt;.index, so a restart loads it instead of rebuilding it.</summary>
+    public bool PersistIndex { get; set; } = true;
 
     /// <summary>
     /// Distance metric of a new database: l2 (default), cosine or l1. It is stored with the database when it is created;
@@ -77,8 +84,10 @@ public sealed class ImageFinderOptions
     {
         Mode = SearchMode,
         ExactMaxVectors = ExactSearchMaxVectors,
+        Cells = IndexCells,
+        Probes = IndexProbes,
         RerankCandidates = RerankCandidates,
-        CoarseCandidates = CoarseCandidates,
+        PersistIndex = PersistIndex,
     };
 
     public EmbedderOptions ToEmbedderOptions() => new()

@@ -3,12 +3,15 @@ namespace ImageFinder.Index;
 /// <summary>How nearest neighbours are found.</summary>
 public enum KnnMode
 {
-    /// <summary>Exact below <see cref="KnnOptions.ExactMaxVectors"/> images, quantized above.</summary>
+    /// <summary>Exact up to <see cref="KnnOptions.ExactMaxVectors"/> images, approximate (inverted file) above.</summary>
     Auto,
 
-    /// <summary>sqlite-vec's exact scan over every float vector, under the collection's metric.</summary>
+    /// <summary>The in-memory index scanned in full: every 8-bit code, then the few candidates its bounds leave re-ranked on their float vectors. The same answers as sqlite-vec's scan.</summary>
     Exact,
 
-    /// <summary>Hamming scan over in-memory binary codes, then exact re-ranking of the best candidates under the collection's metric.</summary>
-    Quantized,
+    /// <summary>The in-memory index as an inverted file: only the <see cref="KnnOptions.Probes"/> cells nearest to the query are scanned, then re-ranked exactly.</summary>
+    Approximate,
+
+    /// <summary>sqlite-vec's own scan over every float vector: no memory besides SQLite's, and the reference the others are tested against.</summary>
+    SqliteVec,
 }

@@ -8,9 +8,18 @@ public sealed record KnnOptions
     /// <summary>In <see cref="KnnMode.Auto"/>, collections up to this size are searched exactly.</summary>
     public int ExactMaxVectors { get; init; } = 20_000;
 
-    /// <summary>Candidates the quantized search keeps from the binary-code scan, ranked next on 8-bit vectors.</summary>
-    public int CoarseCandidates { get; init; } = 1000;
+    /// <summary>Cells of the inverted file; 0: about √N, chosen when it is trained.</summary>
+    public int Cells { get; init; }
 
-    /// <summary>Candidates the quantized search re-ranks by the exact metric on the float vectors (at least k).</summary>
-    public int RerankCandidates { get; init; } = 50;
+    /// <summary>Cells an approximate search scans (the nearest to the query).</summary>
+    public int Probes { get; init; } = 16;
+
+    /// <summary>Most candidates an approximate search re-ranks by the exact metric on the float vectors (at least k).</summary>
+    public int RerankCandidates { get; init; } = 100;
+
+    /// <summary>Keep the trained index in a file beside the database (<c>&lt;database&gt;.index</c>), so a restart loads it instead of rebuilding.</summary>
+    public bool PersistIndex { get; init; } = true;
+
+    /// <summary>The cells to train for <paramref name="count"/> images.</summary>
+    public int CellsFor(int count) => Cells > 0 ? Cells : Math.Clamp((int)Math.Round(Math.Sqrt(count)), 1, 1 << 16);
 }

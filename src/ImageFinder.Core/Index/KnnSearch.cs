@@ -1,93 +1,256 @@
 using ImageFinder.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace ImageFinder.Index;
 
 /// <summary>
-/// Chooses how to answer a KNN query: sqlite-vec's exact scan for small collections (or when asked), the
-/// <see cref="QuantizedIndex"/> for large ones. The index is built on first need (or by <see cref="WarmAsync"/>)
-/// and then follows the database.
+/// Answers KNN queries over a <see cref="VectorStore"/> with its <see cref="VectorIndex"/>: scanned in full (exact) up to
+/// <see cref="KnnOptions.ExactMaxVectors"/> images, as an inverted file (approximate) above, or sqlite-vec's scan when
+/// asked. The index is loaded from its file or built by <see cref="WarmAsync"/> (the API does this before it is ready);
+/// a query that finds none yet starts building it in the background and is answered by sqlite-vec meanwhile. Training
+/// the inverted file (when the collection first needs it, and again each time it has grown fourfold) also runs in the
+/// background, while the current index answers; the trained index is then saved beside the database.
 /// </summary>
 public sealed class KnnSearch : IDisposable
 {
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromMinutes(1);
+
     private readonly VectorStore store;
     private readonly KnnOptions options;
-    private readonly Lock buildGate = new();
-    private QuantizedIndex? index;
+    private readonly ILogger logger;
+    private readonly Lock gate = new();
+    private readonly CancellationTokenSource stopping = new();
+    private volatile VectorIndex? index;
+    private Task? background;
+    private DateTimeOffset failedAt = DateTimeOffset.MinValue;
+    private bool disposed;
 
-    public KnnSearch(VectorStore store, KnnOptions options)
+    public KnnSearch(VectorStore store, KnnOptions options, ILogger? logger = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ExactMaxVectors, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RerankCandidates, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.CoarseCandidates, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Probes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Cells, 0);
         this.store = store;
         this.options = options;
+        this.logger = logger ?? NullLogger.Instance;
     }
 
     public KnnOptions Options => options;
 
-    /// <summary>The mode the last query used.</summary>
-    public KnnMode LastMode { get; private set; } = KnnMode.Exact;
+    /// <summary>The mode the last query used (<see cref="KnnMode.SqliteVec"/> when no index was ready yet).</summary>
+    public KnnMode LastMode { get; private set; } = KnnMode.SqliteVec;
 
-    /// <summary>Builds the quantized index now if the collection needs it, so the first query does not pay for it.</summary>
+    /// <summary>Where the trained index is kept.</summary>
+    public string IndexPath => IndexFile.PathFor(store.Path);
+
+    /// <summary>What the index holds now.</summary>
+    public IndexStatus Status
+    {
+        get
+        {
+            var current = index;
+            var busy = background is { IsCompleted: false };
+            if (current is null)
+            {
+                return new IndexStatus(busy ? "building" : failedAt != DateTimeOffset.MinValue ? "failed" : "none", 0, 0, 0, 0);
+            }
+
+            var state = current.IsTrained ? "trained" : "exact";
+            return new IndexStatus(busy ? state + ", training" : state, current.Count, current.CellCount, current.MemoryBytes, current.TrainedCount);
+        }
+    }
+
+    /// <summary>
+    /// Loads or builds the index now, and trains it if the collection needs an inverted file, so the first query does
+    /// not wait or fall back. Does nothing in <see cref="KnnMode.SqliteVec"/>.
+    /// </summary>
     public async Task WarmAsync(CancellationToken cancellationToken = default)
     {
-        if (await ModeForAsync(cancellationToken).ConfigureAwait(false) == KnnMode.Quantized)
+        if (options.Mode == KnnMode.SqliteVec)
+        {
+            return;
+        }
+
+        Task work;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            work = background is { IsCompleted: false } running ? running : background = Task.Run(Maintain, CancellationToken.None);
+        }
+
+        await work.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (index is { } ready)
         {
             // One query through every step, so the first real one finds the code jitted and the pages cached.
-            EnsureIndex().Search(new float[store.Collection.Dimension], 1, options.RerankCandidates, options.CoarseCandidates);
+            ready.Search(new float[store.Collection.Dimension], 1, options.Probes, options.RerankCandidates);
         }
     }
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default)
     {
-        var mode = await ModeForAsync(cancellationToken).ConfigureAwait(false);
-        LastMode = mode;
-        if (mode == KnnMode.Exact)
+        var current = options.Mode == KnnMode.SqliteVec ? null : index;
+        if (current is null || (store.Collection.Metric == CollectionInfo.Cosine && System.Numerics.Tensors.TensorPrimitives.Norm(query) == 0))
         {
+            // No index yet (or a query without a direction, which only sqlite-vec's own convention ranks).
+            if (options.Mode != KnnMode.SqliteVec)
+            {
+                StartMaintenance();
+            }
+
+            LastMode = KnnMode.SqliteVec;
             return await store.SearchAsync(query, k, cancellationToken).ConfigureAwait(false);
         }
 
-        var quantized = EnsureIndex();
-        quantized.Refresh();
-        return quantized.Search(query, k, options.RerankCandidates, options.CoarseCandidates);
+        current.Refresh();
+        var count = current.Count;
+        if (WantsInvertedFile(count))
+        {
+            if (!current.IsTrained || count > 4L * current.TrainedCount)
+            {
+                StartMaintenance();
+            }
+
+            if (current.IsTrained)
+            {
+                LastMode = KnnMode.Approximate;
+                return current.Search(query, k, options.Probes, options.RerankCandidates);
+            }
+        }
+
+        LastMode = KnnMode.Exact;
+        return current.Search(query, k);
     }
 
-    /// <summary>The mode a query on a collection of <paramref name="count"/> images uses.</summary>
+    /// <summary>The mode a query on a collection of <paramref name="count"/> images uses once the index is ready.</summary>
     public KnnMode ModeFor(long count) =>
-        options.Mode != KnnMode.Auto ? options.Mode : count > options.ExactMaxVectors ? KnnMode.Quantized : KnnMode.Exact;
+        options.Mode != KnnMode.Auto ? options.Mode : count > options.ExactMaxVectors ? KnnMode.Approximate : KnnMode.Exact;
 
-    public void Dispose() => index?.Dispose();
-
-    private async Task<KnnMode> ModeForAsync(CancellationToken cancellationToken)
+    public void Dispose()
     {
-        if (options.Mode != KnnMode.Auto)
+        Task? running;
+        lock (gate)
         {
-            return options.Mode;
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            running = background;
         }
 
-        long count;
-        if (Volatile.Read(ref index) is { } built)
+        stopping.Cancel();
+        try
         {
-            built.Refresh();
-            count = built.Count;
+            running?.Wait();
         }
-        else
+        catch (AggregateException)
         {
-            count = await store.CountAsync(cancellationToken).ConfigureAwait(false);
+            // Logged where it happened.
         }
 
-        return ModeFor(count);
+        var current = index;
+        if (current is { IsTrained: true, Changed: true } && options.PersistIndex)
+        {
+            TrySave(current);
+        }
+
+        current?.Dispose();
+        stopping.Dispose();
     }
 
-    private QuantizedIndex EnsureIndex()
+    private bool WantsInvertedFile(long count) =>
+        options.Mode == KnnMode.Approximate || (options.Mode == KnnMode.Auto && count > options.ExactMaxVectors);
+
+    private void StartMaintenance()
     {
-        if (Volatile.Read(ref index) is { } built)
+        lock (gate)
         {
-            return built;
+            if (disposed || background is { IsCompleted: false } || DateTimeOffset.UtcNow - failedAt < RetryAfterFailure)
+            {
+                return;
+            }
+
+            background = Task.Run(Maintain, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Loads or builds the index if there is none, then trains it while the collection wants an inverted file it has not got.</summary>
+    private void Maintain()
+    {
+        var cancellationToken = stopping.Token;
+        try
+        {
+            if (index is null)
+            {
+                var ready = LoadOrBuild(cancellationToken);
+                index = ready;
+            }
+
+            var current = index!;
+            current.Refresh();
+            var count = current.Count;
+            if (!WantsInvertedFile(count) || (current.IsTrained && count <= 4L * current.TrainedCount) || count == 0)
+            {
+                return;
+            }
+
+            var started = DateTimeOffset.UtcNow;
+            var cells = options.CellsFor(count);
+            logger.LogInformation("Training the search index: {Count:N0} images into {Cells:N0} cells", count, cells);
+            var trained = current.Train(cells, cancellationToken);
+            trained.Refresh();
+            index = trained;
+            current.Dispose();
+            logger.LogInformation("Search index trained in {Seconds:F1} s: {Count:N0} images, {Cells:N0} cells, {MiB:N0} MiB", (DateTimeOffset.UtcNow - started).TotalSeconds, trained.Count, trained.CellCount, trained.MemoryBytes / (1024 * 1024));
+            if (options.PersistIndex)
+            {
+                TrySave(trained);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            failedAt = DateTimeOffset.UtcNow;
+            logger.LogError(e, "Building the search index failed; searches use sqlite-vec's scan until it succeeds (retried after {Minutes} min)", RetryAfterFailure.TotalMinutes);
+        }
+    }
+
+    private VectorIndex LoadOrBuild(CancellationToken cancellationToken)
+    {
+        if (options.PersistIndex && File.Exists(IndexPath))
+        {
+#pragma warning disable CA2000 // Returned to the caller, which owns it.
+            var loaded = VectorIndex.Load(store, IndexPath, out var reason);
+#pragma warning restore CA2000
+            if (loaded is not null)
+            {
+                logger.LogInformation("Search index loaded from {Path} ({Reason})", IndexPath, reason);
+                return loaded;
+            }
+
+            logger.LogWarning("The search index file {Path} is not used ({Reason}); building a new one", IndexPath, reason);
         }
 
-        lock (buildGate)
+        var started = DateTimeOffset.UtcNow;
+        var built = VectorIndex.Build(store, cancellationToken);
+        logger.LogInformation("Search index built in {Seconds:F1} s: {Count:N0} images", (DateTimeOffset.UtcNow - started).TotalSeconds, built.Count);
+        return built;
+    }
+
+    private void TrySave(VectorIndex trained)
+    {
+        try
         {
-            return index ??= QuantizedIndex.Build(store);
+            trained.Save(IndexPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("The search index could not be saved to {Path} ({Message}); the next start builds it again", IndexPath, e.Message);
         }
     }
 }

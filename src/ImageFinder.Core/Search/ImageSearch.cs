@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ImageFinder.Index;
 using ImageFinder.Inference;
 using ImageFinder.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace ImageFinder.Search;
 
@@ -10,18 +11,18 @@ public sealed class ImageSearch : IDisposable
 {
     private readonly OnnxImageEmbedder embedder;
 
-    private ImageSearch(OnnxImageEmbedder embedder, VectorStore store, KnnOptions knnOptions)
+    private ImageSearch(OnnxImageEmbedder embedder, VectorStore store, KnnOptions knnOptions, ILogger? logger)
     {
         this.embedder = embedder;
         Store = store;
-        Knn = new KnnSearch(store, knnOptions);
+        Knn = new KnnSearch(store, knnOptions, logger);
     }
 
     public IImageEmbedder Embedder => embedder;
 
     public VectorStore Store { get; }
 
-    /// <summary>Exact or quantized KNN over <see cref="Store"/>.</summary>
+    /// <summary>KNN over <see cref="Store"/>: the in-memory index (exact or approximate) or sqlite-vec.</summary>
     public KnnSearch Knn { get; }
 
     public EmbeddingModel Model => embedder.Model;
@@ -30,13 +31,13 @@ public sealed class ImageSearch : IDisposable
     /// Loads the model and opens (or creates) its database. <paramref name="metric"/> (default l2) is the distance of a new
     /// database; an existing one keeps its stored metric (see <see cref="VectorStore.Collection"/>).
     /// </summary>
-    public static ImageSearch Open(string databasePath, EmbedderOptions embedderOptions, KnnOptions? knnOptions = null, string? metric = null)
+    public static ImageSearch Open(string databasePath, EmbedderOptions embedderOptions, KnnOptions? knnOptions = null, string? metric = null, ILogger? logger = null)
     {
         var embedder = OnnxImageEmbedder.Load(embedderOptions);
         try
         {
             var store = VectorStore.Open(databasePath, CollectionFor(embedder.Model, metric));
-            return new ImageSearch(embedder, store, knnOptions ?? new KnnOptions());
+            return new ImageSearch(embedder, store, knnOptions ?? new KnnOptions(), logger);
         }
         catch
         {

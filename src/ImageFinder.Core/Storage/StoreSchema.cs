@@ -75,6 +75,15 @@ internal static class StoreSchema
             }
         }
 
+        // A random id per database, so that a persisted search index is never applied to another database (a copy
+        // keeps it, which is right: a copy holds the same rows until one of them changes, and versions tell those apart).
+        using (var identity = connection.CreateCommand())
+        {
+            identity.Transaction = transaction;
+            identity.CommandText = "insert or ignore into meta (key, value) values ('collection_id', lower(hex(randomblob(16))))";
+            identity.ExecuteNonQuery();
+        }
+
         transaction.Commit();
         return actual;
     }

@@ -93,7 +93,10 @@ public sealed class VectorStore : IDisposable
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            hits.Add(new SearchHit(reader.GetInt64(0), (float)reader.GetDouble(1), reader.GetString(2)));
+            // sqlite-vec gives no cosine distance (NULL) to or from a zero vector, which has no direction: it is at
+            // distance 1 from everything, as VectorDistance.CosineDistance has it.
+            var distance = reader.IsDBNull(1) ? 1f : (float)reader.GetDouble(1);
+            hits.Add(new SearchHit(reader.GetInt64(0), distance, reader.GetString(2)));
         }
 
         SortHits(hits);

@@ -21,7 +21,8 @@ public sealed class ConcurrentSearchTests(ITestOutputHelper log) : IDisposable
 
     [Theory]
     [InlineData("Exact")]
-    [InlineData("Quantized")]
+    [InlineData("Approximate")]
+    [InlineData("SqliteVec")]
     public async Task Searches_during_ingestion_return_only_whole_committed_batches_and_every_committed_image(string mode)
     {
         var folder = temp.Combine("images");

@@ -40,12 +40,13 @@ public sealed class DistanceMetricTests : IDisposable
     [InlineData(CollectionInfo.L2)]
     [InlineData(CollectionInfo.Cosine)]
     [InlineData(CollectionInfo.L1)]
-    public async Task Exact_and_quantized_agree_and_return_the_metric_distances(string metric)
+    public async Task The_index_exact_and_approximate_agree_with_sqlite_vec_and_return_the_metric_distances(string metric)
     {
         using var store = VectorStore.Open(temp.Combine(metric + ".db"), new CollectionInfo("m", Dimension, metric));
         var vectors = SyntheticVectors.Clustered(2000, Dimension, clusters: 40, seed: 11);
         await store.WriteBatchAsync(vectors.Select((v, i) => Record("v" + i, v)).ToList());
-        using var index = QuantizedIndex.Build(store);
+        using var exactIndex = VectorIndex.Build(store);
+        using var index = exactIndex.Train(cellCount: 45);
         var random = new Random(3);
 
         var found = 0;
@@ -53,15 +54,17 @@ public sealed class DistanceMetricTests : IDisposable
         for (var q = 0; q < queries; q++)
         {
             var query = SyntheticVectors.Perturbed(vectors[random.Next(vectors.Length)], random, 0.3f);
-            var exact = await store.SearchAsync(query, 10);
-            var quantized = index.Search(query, 10, rerank: 50, coarse: 400);
+            var expected = await store.SearchAsync(query, 10);
+            var exact = exactIndex.Search(query, 10);
+            var approximate = index.Search(query, 10, probes: 5, rerank: 50);
 
-            Assert.Equal(10, quantized.Count);
-            found += quantized.Select(h => h.Id).Intersect(exact.Select(h => h.Id)).Count();
-            foreach (var hit in exact.Concat(quantized))
+            Assert.Equal(expected.Select(h => h.Id), exact.Select(h => h.Id));
+            Assert.Equal(10, approximate.Count);
+            found += approximate.Select(h => h.Id).Intersect(expected.Select(h => h.Id)).Count();
+            foreach (var hit in expected.Concat(exact).Concat(approximate))
             {
-                var expected = Expected(metric, query, vectors[int.Parse(hit.Source[1..])]);
-                Assert.True(Math.Abs(expected - hit.Distance) <= 1e-5 * Math.Max(1, expected), $"{metric}: {hit.Distance} != {expected}");
+                var distance = Expected(metric, query, vectors[int.Parse(hit.Source[1..])]);
+                Assert.True(Math.Abs(distance - hit.Distance) <= 1e-5 * Math.Max(1, distance), $"{metric}: {hit.Distance} != {distance}");
             }
         }
 

@@ -1,0 +1,732 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using ImageFinder.Distances;
+using ImageFinder.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace ImageFinder.Index;
+
+/// <summary>
+/// The in-memory search index over a <see cref="VectorStore"/>: an 8-bit code per image (<see cref="ScalarQuantizer"/>,
+/// 2 KB at 2048-d instead of 8 KB of floats), grouped in cells. Before it is trained the cells are plain chunks;
+/// trained, they are the cells of an inverted file (IVF): k-means centres, each image in the cell of its nearest centre.
+/// <para>
+/// A search scans cells (every cell: exact; the <c>probes</c> cells nearest to the query: approximate), computing the
+/// distance from the query to each code's vector. With each code's residual that gives a lower and an upper bound on the
+/// true distance. The k-th smallest upper bound caps the k-th true distance, so only images whose lower bound is below it
+/// can be among the k nearest: those (usually barely more than k) are re-ranked by their float vectors read back from
+/// sqlite-vec. Over every cell the answer is therefore exactly sqlite-vec's, and every distance returned is exact.
+/// </para>
+/// <para>
+/// The index follows the database: <see cref="Refresh"/> asks SQLite whether anything was committed since
+/// (<c>pragma data_version</c>, which sees other processes too) and applies only rows with a newer collection version
+/// (deletions leave tombstones). Searches hold a read lock while they scan; applying changes takes the write lock for
+/// as long as it takes to copy the new codes in, so a committed write is searchable by the next query.
+/// </para>
+/// </summary>
+public sealed class VectorIndex : IDisposable
+{
+    /// <summary>Rows of one chunk of an untrained index.</summary>
+    internal const int ChunkRows = 1 << 16;
+
+    private const int QuantizerSample = 20_000;
+    private const float BoundSlack = 1e-4f;
+
+    private readonly VectorStore store;
+    private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
+    private readonly Lock refreshGate = new();
+    private readonly SqliteConnection connection;
+    private readonly Dictionary<long, (int Cell, int Slot)> positions;
+    private readonly List<PostingList> cells;
+    private readonly float[]? centreNorms;
+    private long dataVersion = -1;
+    private bool disposed;
+
+    private VectorIndex(VectorStore store, ScalarQuantizer quantizer, float[]? centres, List<PostingList> cells, long version, string collectionId, int trainedCount)
+    {
+        this.store = store;
+        Quantizer = quantizer;
+        Centres = centres;
+        centreNorms = centres is null ? null : KMeans.Norms(centres, cells.Count, quantizer.Dimension);
+        this.cells = cells;
+        Version = version;
+        CollectionId = collectionId;
+        TrainedCount = trainedCount;
+        positions = new Dictionary<long, (int, int)>(cells.Sum(c => c.Count));
+        for (var c = 0; c < cells.Count; c++)
+        {
+            var cell = cells[c];
+            for (var slot = 0; slot < cell.Count; slot++)
+            {
+                positions[cell.Ids[slot]] = (c, slot);
+            }
+        }
+
+        connection = store.OpenDedicatedConnection();
+    }
+
+    public int Dimension => Quantizer.Dimension;
+
+    public string Metric => Quantizer.Metric;
+
+    /// <summary>Images in the index as of the last refresh.</summary>
+    public int Count
+    {
+        get
+        {
+            gate.EnterReadLock();
+            try
+            {
+                return positions.Count;
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Whether the cells are k-means cells (an inverted file), so that probing a few of them finds the neighbours.</summary>
+    public bool IsTrained => Centres is not null;
+
+    /// <summary>Images the cells were trained on (0 when untrained).</summary>
+    public int TrainedCount { get; }
+
+    public int CellCount => cells.Count;
+
+    /// <summary>The collection version the index reflects.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>The database's <c>collection_id</c>: a persisted index belongs to exactly one database.</summary>
+    public string CollectionId { get; }
+
+    /// <summary>Whether rows changed since the index was built, loaded or saved.</summary>
+    public bool Changed { get; private set; }
+
+    /// <summary>Memory the codes, ids, versions, residuals, centres and the id map take.</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            gate.EnterReadLock();
+            try
+            {
+                // A dictionary entry: key, value, hash and next index (8 + 8 + 4 + 4), plus one bucket (4).
+                return cells.Sum(c => c.Bytes) + ((Centres?.LongLength ?? 0) * sizeof(float)) + (positions.Count * 28L) + (2L * Dimension * sizeof(float));
+            }
+            finally
+            {
+                gate.ExitReadLock();
+            }
+        }
+    }
+
+    internal ScalarQuantizer Quantizer { get; }
+
+    internal float[]? Centres { get; }
+
+    internal IReadOnlyList<PostingList> Cells => cells;
+
+    /// <summary>Reads every vector of <paramref name="store"/> once and builds an untrained index (exact search).</summary>
+    public static VectorIndex Build(VectorStore store, CancellationToken cancellationToken = default)
+    {
+        var dimension = store.Collection.Dimension;
+        var metric = store.Collection.Metric;
+        using var reading = store.OpenDedicatedConnection();
+        using var transaction = reading.BeginTransaction(deferred: true);
+        var (version, collectionId) = ReadCollectionState(reading, transaction);
+        var sample = new List<float[]>();
+        foreach (var (_, vector) in ReadVectors(reading, transaction, metric, dimension, "select image_id, embedding from vec_images limit $limit", ("$limit", QuantizerSample)))
+        {
+            sample.Add((float[])vector.Clone());
+        }
+
+        var quantizer = ScalarQuantizer.Fit(sample, dimension, metric);
+        var versions = new Dictionary<long, long>();
+        using (var command = reading.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "select id, version from images";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                versions[reader.GetInt64(0)] = reader.GetInt64(1);
+            }
+        }
+
+        var cells = new List<PostingList>();
+        var scratch = new float[dimension];
+        var read = 0;
+        foreach (var (id, vector) in ReadVectors(reading, transaction, metric, dimension, "select image_id, embedding from vec_images"))
+        {
+            if ((++read & 1023) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (!versions.TryGetValue(id, out var rowVersion))
+            {
+                continue;
+            }
+
+            if (cells.Count == 0 || cells[^1].Count == ChunkRows)
+            {
+                cells.Add(new PostingList(dimension, Math.Min(ChunkRows, versions.Count - (cells.Count * ChunkRows))));
+            }
+
+            var cell = cells[^1];
+            var slot = cell.Add(id, rowVersion, 0);
+            cell.Set(slot, rowVersion, Encode(quantizer, vector, cell.Code(slot), scratch));
+        }
+
+        transaction.Commit();
+        return new VectorIndex(store, quantizer, centres: null, cells, version, collectionId, trainedCount: 0) { Changed = true };
+    }
+
+    /// <summary>
+    /// A trained copy of this index: <paramref name="cellCount"/> k-means cells learned from a sample of its codes, every
+    /// code moved to the cell of its nearest centre. Runs beside searches (it reads a copy of the codes taken under the
+    /// read lock); the copy reflects <see cref="Version"/> at that moment and catches up on its first <see cref="Refresh"/>.
+    /// </summary>
+    public VectorIndex Train(int cellCount, CancellationToken cancellationToken = default)
+    {
+        var dimension = Dimension;
+        List<PostingList> rows;
+        long version;
+        gate.EnterReadLock();
+        try
+        {
+            version = Version;
+            rows = cells.Select(c => c.Clone()).ToList();
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+
+        var total = rows.Sum(r => r.Count);
+        cellCount = Math.Clamp(cellCount, 1, Math.Max(1, total));
+        var flat = rows.SelectMany(r => Enumerable.Range(0, r.Count).Select(slot => (Cell: r, Slot: slot))).ToArray();
+        var sampleSize = Math.Min(total, Math.Max(QuantizerSample, 32 * cellCount));
+        var random = new Random(cellCount);
+        var sample = flat.OrderBy(_ => random.Next()).Take(sampleSize).ToArray();
+        var points = new float[(long)sampleSize * dimension];
+        for (var i = 0; i < sampleSize; i++)
+        {
+            Quantizer.Decode(sample[i].Cell.Code(sample[i].Slot), points.AsSpan(i * dimension, dimension));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var centres = KMeans.Train(points, sampleSize, dimension, cellCount, iterations: 10, seed: 17);
+        var norms = KMeans.Norms(centres, cellCount, dimension);
+        var assignment = new int[flat.Length];
+        Parallel.For(0, flat.Length, new ParallelOptions { CancellationToken = cancellationToken }, () => new float[dimension], (i, _, decoded) =>
+        {
+            Quantizer.Decode(flat[i].Cell.Code(flat[i].Slot), decoded);
+            assignment[i] = KMeans.Nearest(decoded, centres, norms, dimension);
+            return decoded;
+        }, _ => { });
+
+        var sizes = new int[cellCount];
+        foreach (var cell in assignment)
+        {
+            sizes[cell]++;
+        }
+
+        var trained = sizes.Select(size => new PostingList(dimension, size)).ToList();
+        for (var i = 0; i < flat.Length; i++)
+        {
+            var (source, slot) = flat[i];
+            var target = trained[assignment[i]];
+            var added = target.Add(source.Ids[slot], source.Versions[slot], source.Residuals[slot]);
+            source.Code(slot).CopyTo(target.Code(added));
+        }
+
+        return new VectorIndex(store, Quantizer, centres, trained, version, CollectionId, total) { Changed = true };
+    }
+
+    /// <summary>Applies what was committed since the last refresh (a no-op costing one pragma when nothing was).</summary>
+    public void Refresh()
+    {
+        lock (refreshGate)
+        {
+            if (disposed)
+            {
+                // Replaced by a newly trained index while this query started on the old one: answer from what it has.
+                return;
+            }
+
+            var seen = ReadDataVersion();
+            if (seen == dataVersion)
+            {
+                return;
+            }
+
+            // Read and encode outside the write lock; searches go on meanwhile.
+            using var transaction = connection.BeginTransaction(deferred: true);
+            var (version, _) = ReadCollectionState(connection, transaction);
+            if (version != Version)
+            {
+                var deleted = ReadIds(connection, transaction, "select image_id from deletions where version > $version", Version);
+                var written = new List<(long Id, long Version, sbyte[] Code, float Residual, int Cell)>();
+                var scratch = new float[Dimension];
+                foreach (var (id, rowVersion, vector) in ReadVersionedVectors(
+                    transaction,
+                    "select images.id, images.version, vec_images.embedding from images join vec_images on vec_images.image_id = images.id where images.version > $version",
+                    Version))
+                {
+                    var code = new sbyte[Dimension];
+                    written.Add((id, rowVersion, code, Encode(Quantizer, vector, code, scratch), TrainedCellFor(vector)));
+                }
+
+                gate.EnterWriteLock();
+                try
+                {
+                    foreach (var id in deleted)
+                    {
+                        Remove(id);
+                    }
+
+                    foreach (var (id, rowVersion, code, residual, cell) in written)
+                    {
+                        Upsert(id, rowVersion, code, residual, cell);
+                    }
+
+                    Version = version;
+                    Changed |= deleted.Count > 0 || written.Count > 0;
+                }
+                finally
+                {
+                    gate.ExitWriteLock();
+                }
+            }
+
+            transaction.Commit();
+            dataVersion = seen;
+        }
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest images. <paramref name="probes"/> is the number of cells to scan (the nearest
+    /// to the query; <see cref="int.MaxValue"/> or an untrained index: all, which is exact); when fewer than all are
+    /// scanned, at most <paramref name="rerank"/> candidates (at least k) are re-ranked. Call <see cref="Refresh"/>
+    /// first to see recent writes.
+    /// </summary>
+    public IReadOnlyList<SearchHit> Search(float[] query, int k, int probes = int.MaxValue, int rerank = int.MaxValue)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (query.Length != Dimension)
+        {
+            throw new ArgumentException($"Query has {query.Length} dimensions; the index's are {Dimension}.", nameof(query));
+        }
+
+        var probe = query;
+        if (Metric == CollectionInfo.Cosine)
+        {
+            probe = (float[])query.Clone();
+            VectorDistance.Normalize(probe);
+        }
+
+        var centred = ArrayPool<float>.Shared.Rent(Dimension);
+        List<Candidate> candidates;
+        gate.EnterReadLock();
+        try
+        {
+            if (positions.Count == 0)
+            {
+                return [];
+            }
+
+            Quantizer.Centre(probe, centred);
+            var scanned = Centres is null || probes >= cells.Count ? null : NearestCells(probe, probes);
+            candidates = Scan(centred.AsSpan(0, Dimension), k, scanned);
+        }
+        finally
+        {
+            gate.ExitReadLock();
+            ArrayPool<float>.Shared.Return(centred);
+        }
+
+        if (IsTrained && probes < cells.Count && candidates.Count > Math.Max(k, rerank))
+        {
+            candidates.Sort((a, b) => a.Approximate.CompareTo(b.Approximate));
+            candidates.RemoveRange(Math.Max(k, rerank), candidates.Count - Math.Max(k, rerank));
+        }
+
+        return Rerank(query, k, candidates);
+    }
+
+    /// <summary>Writes the index to <paramref name="path"/> (atomically: a temporary file renamed over it).</summary>
+    public void Save(string path)
+    {
+        gate.EnterReadLock();
+        try
+        {
+            IndexFile.Write(path, this);
+            Changed = false;
+        }
+        finally
+        {
+            gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// The index persisted at <paramref name="path"/> for <paramref name="store"/>, reconciled with the database; null
+    /// (with the reason) when there is none, it is damaged, it belongs to another database, model or metric, or too
+    /// much changed since it was written. A null answer means: build a new one.
+    /// </summary>
+    public static VectorIndex? Load(VectorStore store, string path, out string reason)
+    {
+        var loaded = IndexFile.Read(path, store.Collection, out reason);
+        if (loaded is null)
+        {
+            return null;
+        }
+
+        var index = new VectorIndex(store, loaded.Quantizer, loaded.Centres, loaded.Cells, loaded.Version, loaded.CollectionId, loaded.TrainedCount);
+        try
+        {
+            if (!index.Reconcile(out reason))
+            {
+                index.Dispose();
+                return null;
+            }
+
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (refreshGate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>Encodes a vector as the index stores it (unit length in a cosine collection); returns its residual.</summary>
+    private static float Encode(ScalarQuantizer quantizer, float[] vector, Span<sbyte> code, Span<float> scratch)
+    {
+        if (quantizer.Metric == CollectionInfo.Cosine && System.Numerics.Tensors.TensorPrimitives.Norm(vector) == 0)
+        {
+            // A zero vector has no direction: it is at cosine distance 1 from everything, which no bound in the unit
+            // sphere's L2 describes. An infinite residual makes it a candidate of every search, checked exactly.
+            code.Clear();
+            return float.PositiveInfinity;
+        }
+
+        return quantizer.Encode(vector, code, scratch);
+    }
+
+    private List<Candidate> Scan(ReadOnlySpan<float> centred, int k, int[]? scanned)
+    {
+        // The k smallest upper bounds so far (a max-heap); the largest of them caps the k-th true distance.
+        var bounds = new PriorityQueue<float, float>(k + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
+        var threshold = float.PositiveInfinity;
+        var candidates = new List<Candidate>(Math.Max(64, 4 * k));
+        var cellCount = scanned?.Length ?? cells.Count;
+        var manhattan = Metric == CollectionInfo.L1;
+        var scale = Quantizer.Scale;
+        var path = ScalarKernels.Best;
+        for (var c = 0; c < cellCount; c++)
+        {
+            var cell = cells[scanned?[c] ?? c];
+            var residuals = cell.Residuals;
+            var ids = cell.Ids;
+            for (var slot = 0; slot < cell.Count; slot++)
+            {
+                var code = cell.Code(slot);
+                var approximate = manhattan ? ScalarKernels.L1(code, scale, centred, path) : MathF.Sqrt(ScalarKernels.SquaredL2(code, scale, centred, path));
+                var residual = residuals[slot];
+                var upper = approximate + residual;
+                if (bounds.Count < k)
+                {
+                    bounds.Enqueue(upper, upper);
+                    threshold = bounds.Count == k ? Slack(bounds.Peek()) : float.PositiveInfinity;
+                }
+                else if (upper < bounds.Peek())
+                {
+                    bounds.EnqueueDequeue(upper, upper);
+                    threshold = Slack(bounds.Peek());
+                }
+
+                var lower = approximate - residual;
+                if (lower <= threshold)
+                {
+                    candidates.Add(new Candidate(ids[slot], lower, approximate));
+                }
+            }
+        }
+
+        candidates.RemoveAll(c => c.Lower > threshold);
+        return candidates;
+    }
+
+    /// <summary>A threshold a little above <paramref name="bound"/>, so float rounding in the bounds never drops a true neighbour.</summary>
+    private static float Slack(float bound) => bound + (BoundSlack * MathF.Abs(bound)) + 1e-6f;
+
+    private int[] NearestCells(float[] probe, int probes)
+    {
+        var scores = new (float Score, int Cell)[cells.Count];
+        for (var c = 0; c < cells.Count; c++)
+        {
+            scores[c] = (centreNorms![c] - (2f * System.Numerics.Tensors.TensorPrimitives.Dot(probe, Centres.AsSpan(c * Dimension, Dimension))), c);
+        }
+
+        Array.Sort(scores);
+        return scores.Take(probes).Select(s => s.Cell).ToArray();
+    }
+
+    private List<SearchHit> Rerank(float[] query, int k, List<Candidate> candidates)
+    {
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = candidates.Select(c => c.Id).ToArray();
+        var vectors = ArrayPool<float>.Shared.Rent(ids.Length * Dimension);
+        try
+        {
+            var found = store.ReadVectors(ids, vectors);
+            var ranked = new List<(long Id, float Distance)>(ids.Length);
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (found[i])
+                {
+                    ranked.Add((ids[i], VectorDistance.Compute(Metric, query, vectors.AsSpan(i * Dimension, Dimension))));
+                }
+            }
+
+            ranked.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
+            var top = ranked.Take(k).ToList();
+            var sources = store.ReadSources(top.Select(t => t.Id).ToList());
+            var hits = top.Where(t => sources.ContainsKey(t.Id)).Select(t => new SearchHit(t.Id, t.Distance, sources[t.Id])).ToList();
+            VectorStore.SortHits(hits);
+            return hits;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(vectors);
+        }
+    }
+
+    /// <summary>Brings a loaded index in line with the database: rows whose id or version differ are re-read, rows gone are dropped.</summary>
+    private bool Reconcile(out string reason)
+    {
+        lock (refreshGate)
+        {
+            var seen = ReadDataVersion();
+            using var transaction = connection.BeginTransaction(deferred: true);
+            var (version, collectionId) = ReadCollectionState(connection, transaction);
+            if (collectionId != CollectionId)
+            {
+                reason = "it was written for another database";
+                return false;
+            }
+
+            var stale = new List<long>();
+            var inDatabase = new HashSet<long>();
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "select id, version from images";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    var id = reader.GetInt64(0);
+                    inDatabase.Add(id);
+                    if (!positions.TryGetValue(id, out var at) || cells[at.Cell].Versions[at.Slot] != reader.GetInt64(1))
+                    {
+                        stale.Add(id);
+                    }
+                }
+            }
+
+            var gone = positions.Keys.Where(id => !inDatabase.Contains(id)).ToList();
+            if (stale.Count + gone.Count > Math.Max(1_000, inDatabase.Count / 2))
+            {
+                reason = $"{stale.Count + gone.Count:N0} of its {positions.Count:N0} rows differ from the database's {inDatabase.Count:N0}";
+                return false;
+            }
+
+            foreach (var id in gone)
+            {
+                Remove(id);
+            }
+
+            var scratch = new float[Dimension];
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "select images.version, vec_images.embedding from images join vec_images on vec_images.image_id = images.id where images.id = $id";
+                var parameter = command.Parameters.Add("$id", SqliteType.Integer);
+                var vector = new float[Dimension];
+                foreach (var id in stale)
+                {
+                    parameter.Value = id;
+                    using var reader = command.ExecuteReader();
+                    if (reader.Read())
+                    {
+                        MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1)).CopyTo(vector);
+                        if (Metric == CollectionInfo.Cosine)
+                        {
+                            VectorDistance.Normalize(vector);
+                        }
+
+                        var code = new sbyte[Dimension];
+                        Upsert(id, reader.GetInt64(0), code, Encode(Quantizer, vector, code, scratch), TrainedCellFor(vector));
+                    }
+                }
+            }
+
+            transaction.Commit();
+            Version = version;
+            dataVersion = seen;
+            Changed = stale.Count + gone.Count > 0;
+            reason = Changed ? $"{stale.Count:N0} rows re-read and {gone.Count:N0} dropped to match the database" : "up to date";
+            return true;
+        }
+    }
+
+    /// <summary>Adds or overwrites a row (under the write lock, or before the index is shared); <paramref name="trainedCell"/> is from <see cref="TrainedCellFor"/>.</summary>
+    private void Upsert(long id, long version, ReadOnlySpan<sbyte> code, float residual, int trainedCell)
+    {
+        if (positions.TryGetValue(id, out var at))
+        {
+            if (Centres is null || at.Cell == trainedCell)
+            {
+                cells[at.Cell].Set(at.Slot, version, residual);
+                code.CopyTo(cells[at.Cell].Code(at.Slot));
+                return;
+            }
+
+            // A changed vector whose nearest centre is another one moves to that cell.
+            Remove(id);
+        }
+
+        var cellIndex = trainedCell;
+        if (Centres is null)
+        {
+            if (cells.Count == 0 || cells[^1].Count >= ChunkRows)
+            {
+                cells.Add(new PostingList(Dimension));
+            }
+
+            cellIndex = cells.Count - 1;
+        }
+
+        var cell = cells[cellIndex];
+        var slot = cell.Add(id, version, residual);
+        code.CopyTo(cell.Code(slot));
+        positions[id] = (cellIndex, slot);
+    }
+
+    /// <summary>The k-means cell of a vector (as the index stores it); −1 for an untrained index.</summary>
+    private int TrainedCellFor(float[] vector) => Centres is null ? -1 : KMeans.Nearest(vector, Centres, centreNorms!, Dimension);
+
+    private void Remove(long id)
+    {
+        if (!positions.Remove(id, out var at))
+        {
+            return;
+        }
+
+        if (cells[at.Cell].RemoveAt(at.Slot) is { } moved)
+        {
+            positions[moved] = at;
+        }
+    }
+
+    private long ReadDataVersion()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "pragma data_version";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static (long Version, string CollectionId) ReadCollectionState(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "select (select cast(value as integer) from meta where key = 'version'), (select value from meta where key = 'collection_id')";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? string.Empty : reader.GetString(1));
+    }
+
+    private static List<long> ReadIds(SqliteConnection connection, SqliteTransaction transaction, string sql, long version)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$version", version);
+        using var reader = command.ExecuteReader();
+        var ids = new List<long>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetInt64(0));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Rows as (id, vector), the vector unit length in a cosine collection. The array is reused: copy it to keep it.</summary>
+    private static IEnumerable<(long Id, float[] Vector)> ReadVectors(SqliteConnection connection, SqliteTransaction transaction, string metric, int dimension, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        var vector = new float[dimension];
+        while (reader.Read())
+        {
+            MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1)).CopyTo(vector);
+            if (metric == CollectionInfo.Cosine)
+            {
+                VectorDistance.Normalize(vector);
+            }
+
+            yield return (reader.GetInt64(0), vector);
+        }
+    }
+
+    private IEnumerable<(long Id, long Version, float[] Vector)> ReadVersionedVectors(SqliteTransaction transaction, string sql, long version)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$version", version);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var vector = new float[Dimension];
+            MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(2)).CopyTo(vector);
+            if (Metric == CollectionInfo.Cosine)
+            {
+                VectorDistance.Normalize(vector);
+            }
+
+            yield return (reader.GetInt64(0), reader.GetInt64(1), vector);
+        }
+    }
+
+    private readonly record struct Candidate(long Id, float Lower, float Approximate);
+}
