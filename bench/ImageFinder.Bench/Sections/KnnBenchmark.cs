@@ -123,9 +123,9 @@ internal sealed class KnnBenchmark
             new("sqlite-vec exact (vec0, VectorStore.SearchAsync)", (query, k) => Ids(store.SearchAsync(query, k).GetAwaiter().GetResult())),
             new("brute force in memory (TensorPrimitives, C#)", bruteForce.Search),
             new("index, full scan: 8-bit codes, bounds, exact re-rank (Exact mode)", (query, k) => Ids(exact.Search(query, k))),
-            new($"index, inverted file: {trained.CellCount} cells, 8 probes", (query, k) => Ids(trained.Search(query, k, 8, rerank))),
-            new($"index, inverted file: {trained.CellCount} cells, 16 probes (Approximate default)", (query, k) => Ids(trained.Search(query, k, 16, rerank))),
-            new($"index, inverted file: {trained.CellCount} cells, 32 probes", (query, k) => Ids(trained.Search(query, k, 32, rerank))),
+            new($"index, inverted file: {trained.CellCount} cells, 4 probes", (query, k) => Ids(trained.Search(query, k, 4, rerank))),
+            new($"index, inverted file: {trained.CellCount} cells, 8 probes (Approximate default)", (query, k) => Ids(trained.Search(query, k, 8, rerank))),
+            new($"index, inverted file: {trained.CellCount} cells, 16 probes", (query, k) => Ids(trained.Search(query, k, 16, rerank))),
         ];
     }
 

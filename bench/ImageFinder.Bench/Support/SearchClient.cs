@@ -58,5 +58,30 @@ internal sealed class SearchClient : IDisposable
         return new SearchTiming(stopwatch.Elapsed.TotalMilliseconds, decode, inference, knn);
     }
 
+    /// <summary>
+    /// <c>GET /images/{id}/similar?k=…</c>: its latency, and the server's KNN time from Server-Timing (decode and
+    /// inference are 0: no image is embedded).
+    /// </summary>
+    public async Task<SearchTiming> SimilarAsync(long id)
+    {
+        var request = $"images/{id.ToString(CultureInfo.InvariantCulture)}/similar?k={k.ToString(CultureInfo.InvariantCulture)}";
+        var stopwatch = Stopwatch.StartNew();
+        using var response = await http.GetAsync(request);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"GET /{request} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var answer = await response.Content.ReadFromJsonAsync<SearchResponse>();
+        stopwatch.Stop();
+        if (answer is null || answer.Results.Count != k)
+        {
+            throw new InvalidOperationException($"GET /{request} returned {answer?.Results.Count} results instead of {k}.");
+        }
+
+        var knn = response.Headers.TryGetValues(ServerTiming.HeaderName, out var values) && ServerTiming.Parse(values.First()) is { } server && server.TryGetValue("knn", out var value) ? value : double.NaN;
+        return new SearchTiming(stopwatch.Elapsed.TotalMilliseconds, 0, 0, knn);
+    }
+
     public void Dispose() => http.Dispose();
 }

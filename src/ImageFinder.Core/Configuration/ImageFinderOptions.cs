@@ -59,11 +59,11 @@ public sealed class ImageFinderOptions
 
     /// <summary>Cells an approximate search scans.</summary>
     [Range(1, 65_536, ErrorMessage = "ImageFinder:IndexProbes must be from 1 to 65536.")]
-    public int IndexProbes { get; set; } = 16;
+    public int IndexProbes { get; set; } = 8;
 
     /// <summary>Most candidates an approximate search re-ranks by the exact metric on the float vectors.</summary>
     [Range(1, 100_000, ErrorMessage = "ImageFinder:RerankCandidates must be from 1 to 100000.")]
-    public int RerankCandidates { get; set; } = 100;
+    public int RerankCandidates { get; set; } = 32;
 
     /// <summary>Keep the trained index in &lt;database&gt;.index, so a restart loads it instead of rebuilding it.</summary>
     public bool PersistIndex { get; set; } = true;

@@ -12,10 +12,10 @@ public sealed record KnnOptions
     public int Cells { get; init; }
 
     /// <summary>Cells an approximate search scans (the nearest to the query).</summary>
-    public int Probes { get; init; } = 16;
+    public int Probes { get; init; } = 8;
 
     /// <summary>Most candidates an approximate search re-ranks by the exact metric on the float vectors (at least k).</summary>
-    public int RerankCandidates { get; init; } = 100;
+    public int RerankCandidates { get; init; } = 32;
 
     /// <summary>Keep the trained index in a file beside the database (<c>&lt;database&gt;.index</c>), so a restart loads it instead of rebuilding.</summary>
     public bool PersistIndex { get; init; } = true;

@@ -32,6 +32,9 @@ public sealed class VectorIndex : IDisposable
     private const int QuantizerSample = 20_000;
     private const float BoundSlack = 1e-4f;
 
+    /// <summary>Scans of at least this many rows are split over the cores.</summary>
+    private const int ParallelScanRows = 8192;
+
     private readonly VectorStore store;
     private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
     private readonly Lock refreshGate = new();
@@ -217,13 +220,20 @@ public sealed class VectorIndex : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var centres = KMeans.Train(points, sampleSize, dimension, cellCount, iterations: 10, seed: 17);
+        var centres = KMeans.Train(points, sampleSize, dimension, cellCount, seed: 17);
         var norms = KMeans.Norms(centres, cellCount, dimension);
         var assignment = new int[flat.Length];
-        Parallel.For(0, flat.Length, new ParallelOptions { CancellationToken = cancellationToken }, () => new float[dimension], (i, _, decoded) =>
+        var blocks = (flat.Length + KMeans.RowBlock - 1) / KMeans.RowBlock;
+        Parallel.For(0, blocks, new ParallelOptions { CancellationToken = cancellationToken }, () => new float[KMeans.RowBlock * dimension], (block, _, decoded) =>
         {
-            Quantizer.Decode(flat[i].Cell.Code(flat[i].Slot), decoded);
-            assignment[i] = KMeans.Nearest(decoded, centres, norms, dimension);
+            var first = block * KMeans.RowBlock;
+            var rows = Math.Min(KMeans.RowBlock, flat.Length - first);
+            for (var r = 0; r < rows; r++)
+            {
+                Quantizer.Decode(flat[first + r].Cell.Code(flat[first + r].Slot), decoded.AsSpan(r * dimension, dimension));
+            }
+
+            KMeans.NearestBlock(decoded, rows, centres, norms, dimension, assignment.AsSpan(first, rows));
             return decoded;
         }, _ => { });
 
@@ -339,7 +349,7 @@ public sealed class VectorIndex : IDisposable
 
             Quantizer.Centre(probe, centred);
             var scanned = Centres is null || probes >= cells.Count ? null : NearestCells(probe, probes);
-            candidates = Scan(centred.AsSpan(0, Dimension), k, scanned);
+            candidates = Scan(centred, k, scanned);
         }
         finally
         {
@@ -430,25 +440,57 @@ public sealed class VectorIndex : IDisposable
         return quantizer.Encode(vector, code, scratch);
     }
 
-    private List<Candidate> Scan(ReadOnlySpan<float> centred, int k, int[]? scanned)
+    /// <summary>
+    /// The candidates of the scanned cells (all when <paramref name="scanned"/> is null): every image whose lower bound is
+    /// below the k-th smallest upper bound. A scan of many rows is split over the cores: each part keeps its own k smallest
+    /// upper bounds, and their union holds the k smallest of all.
+    /// </summary>
+    private List<Candidate> Scan(float[] centred, int k, int[]? scanned)
+    {
+        var segments = new List<Segment>();
+        var rows = 0;
+        foreach (var c in scanned ?? Enumerable.Range(0, cells.Count))
+        {
+            if (cells[c].Count > 0)
+            {
+                segments.Add(new Segment(cells[c], 0, cells[c].Count));
+                rows += cells[c].Count;
+            }
+        }
+
+        var parts = rows >= ParallelScanRows ? Math.Min(Environment.ProcessorCount, rows / (ParallelScanRows / 2)) : 1;
+        if (parts <= 1)
+        {
+            var (uppers, found) = ScanSegments(centred, k, segments);
+            return Filter(found, KthUpper(uppers, k));
+        }
+
+        var shares = Share(segments, rows, parts);
+        var results = new (List<float> Uppers, List<Candidate> Candidates)[parts];
+        Parallel.For(0, parts, part => results[part] = ScanSegments(centred, k, shares[part]));
+        var threshold = KthUpper(results.SelectMany(r => r.Uppers).ToList(), k);
+        return Filter(results.SelectMany(r => r.Candidates).ToList(), threshold);
+    }
+
+    /// <summary>One thread's scan: the k smallest upper bounds it saw, and the rows whose lower bound was below its running threshold.</summary>
+    private (List<float> Uppers, List<Candidate> Candidates) ScanSegments(float[] centred, int k, List<Segment> segments)
     {
         // The k smallest upper bounds so far (a max-heap); the largest of them caps the k-th true distance.
         var bounds = new PriorityQueue<float, float>(k + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
         var threshold = float.PositiveInfinity;
         var candidates = new List<Candidate>(Math.Max(64, 4 * k));
-        var cellCount = scanned?.Length ?? cells.Count;
         var manhattan = Metric == CollectionInfo.L1;
         var scale = Quantizer.Scale;
+        var query = centred.AsSpan(0, Dimension);
         var path = ScalarKernels.Best;
-        for (var c = 0; c < cellCount; c++)
+        foreach (var (cell, start, end) in segments)
         {
-            var cell = cells[scanned?[c] ?? c];
             var residuals = cell.Residuals;
             var ids = cell.Ids;
-            for (var slot = 0; slot < cell.Count; slot++)
+            for (var slot = start; slot < end; slot++)
             {
                 var code = cell.Code(slot);
-                var approximate = manhattan ? ScalarKernels.L1(code, scale, centred, path) : MathF.Sqrt(ScalarKernels.SquaredL2(code, scale, centred, path));
+                var approximate = manhattan ? ScalarKernels.L1(code, scale, query, path) : MathF.Sqrt(ScalarKernels.SquaredL2(code, scale, query, path));
                 var residual = residuals[slot];
                 var upper = approximate + residual;
                 if (bounds.Count < k)
@@ -470,8 +512,51 @@ public sealed class VectorIndex : IDisposable
             }
         }
 
+        return (bounds.UnorderedItems.Select(item => item.Element).ToList(), candidates);
+    }
+
+    /// <summary>The threshold from the k-th smallest upper bound (infinite when fewer than k images were scanned).</summary>
+    private static float KthUpper(List<float> uppers, int k)
+    {
+        if (uppers.Count < k)
+        {
+            return float.PositiveInfinity;
+        }
+
+        uppers.Sort();
+        return Slack(uppers[k - 1]);
+    }
+
+    private static List<Candidate> Filter(List<Candidate> candidates, float threshold)
+    {
         candidates.RemoveAll(c => c.Lower > threshold);
         return candidates;
+    }
+
+    /// <summary>Splits the segments into <paramref name="parts"/> runs of about equal rows (a segment may be cut in two).</summary>
+    private static List<Segment>[] Share(List<Segment> segments, int rows, int parts)
+    {
+        var shares = Enumerable.Range(0, parts).Select(_ => new List<Segment>()).ToArray();
+        var perPart = (rows + parts - 1) / parts;
+        var part = 0;
+        var room = perPart;
+        foreach (var segment in segments)
+        {
+            var start = segment.Start;
+            while (start < segment.End)
+            {
+                var take = Math.Min(room, segment.End - start);
+                shares[part].Add(segment with { Start = start, End = start + take });
+                start += take;
+                room -= take;
+                if (room == 0)
+                {
+                    (part, room) = part < parts - 1 ? (part + 1, perPart) : (part, int.MaxValue);
+                }
+            }
+        }
+
+        return shares;
     }
 
     /// <summary>A threshold a little above <paramref name="bound"/>, so float rounding in the bounds never drops a true neighbour.</summary>
@@ -489,6 +574,10 @@ public sealed class VectorIndex : IDisposable
         return scores.Take(probes).Select(s => s.Cell).ToArray();
     }
 
+    /// <summary>
+    /// Exact distances for the candidates, read in order of their lower bounds, a batch at a time: once the next lower
+    /// bound is above the k-th exact distance found, no candidate left can enter the answer, and reading stops.
+    /// </summary>
     private List<SearchHit> Rerank(float[] query, int k, List<Candidate> candidates)
     {
         if (candidates.Count == 0)
@@ -496,31 +585,57 @@ public sealed class VectorIndex : IDisposable
             return [];
         }
 
-        var ids = candidates.Select(c => c.Id).ToArray();
+        candidates.Sort((a, b) => a.Lower.CompareTo(b.Lower));
+        var batch = Math.Max(k, 16);
+        var ids = new long[Math.Min(batch, candidates.Count)];
         var vectors = ArrayPool<float>.Shared.Rent(ids.Length * Dimension);
+        var ranked = new List<(long Id, float Distance)>(candidates.Count);
         try
         {
-            var found = store.ReadVectors(ids, vectors);
-            var ranked = new List<(long Id, float Distance)>(ids.Length);
-            for (var i = 0; i < ids.Length; i++)
+            for (var start = 0; start < candidates.Count; start += batch)
             {
-                if (found[i])
+                if (ranked.Count >= k && candidates[start].Lower > Slack(KthDistance(ranked, k)))
                 {
-                    ranked.Add((ids[i], VectorDistance.Compute(Metric, query, vectors.AsSpan(i * Dimension, Dimension))));
+                    break;
+                }
+
+                var count = Math.Min(batch, candidates.Count - start);
+                for (var i = 0; i < count; i++)
+                {
+                    ids[i] = candidates[start + i].Id;
+                }
+
+                var found = store.ReadVectors(ids.AsSpan(0, count), vectors);
+                for (var i = 0; i < count; i++)
+                {
+                    if (found[i])
+                    {
+                        ranked.Add((ids[i], VectorDistance.Compute(Metric, query, vectors.AsSpan(i * Dimension, Dimension))));
+                    }
                 }
             }
-
-            ranked.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
-            var top = ranked.Take(k).ToList();
-            var sources = store.ReadSources(top.Select(t => t.Id).ToList());
-            var hits = top.Where(t => sources.ContainsKey(t.Id)).Select(t => new SearchHit(t.Id, t.Distance, sources[t.Id])).ToList();
-            VectorStore.SortHits(hits);
-            return hits;
         }
         finally
         {
             ArrayPool<float>.Shared.Return(vectors);
         }
+
+        ranked.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
+        var top = ranked.Take(k).ToList();
+        var sources = store.ReadSources(top.Select(t => t.Id).ToList());
+        var hits = top.Where(t => sources.ContainsKey(t.Id)).Select(t => new SearchHit(t.Id, t.Distance, sources[t.Id])).ToList();
+        VectorStore.SortHits(hits);
+        return hits;
+    }
+
+    /// <summary>The k-th smallest distance so far, in the index's space (L2 between unit vectors in a cosine collection).</summary>
+    private float KthDistance(List<(long Id, float Distance)> ranked, int k)
+    {
+        var distances = ranked.Select(r => r.Distance).ToArray();
+        Array.Sort(distances);
+        var kth = distances[k - 1];
+        // A cosine distance 1 − cos is half the squared L2 distance between the unit vectors the bounds are in.
+        return Metric == CollectionInfo.Cosine ? MathF.Sqrt(MathF.Max(0, 2 * kth)) : kth;
     }
 
     /// <summary>Brings a loaded index in line with the database: rows whose id or version differ are re-read, rows gone are dropped.</summary>
@@ -729,4 +844,6 @@ public sealed class VectorIndex : IDisposable
     }
 
     private readonly record struct Candidate(long Id, float Lower, float Approximate);
+
+    private readonly record struct Segment(PostingList Cell, int Start, int End);
 }

@@ -38,6 +38,25 @@ public sealed class VectorIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task A_scan_split_over_the_cores_gives_the_same_answers_as_one_thread_and_sqlite_vec()
+    {
+        // 20,000 rows: past the size at which a full scan is split over the cores, in two chunks of the untrained index.
+        using var store = Open(CollectionInfo.L2, 24);
+        var vectors = SyntheticVectors.Clustered(20_000, 24, clusters: 200, seed: 21);
+        await Write(store, vectors, "p");
+        using var index = VectorIndex.Build(store);
+        using var trained = index.Train(cellCount: 20);
+        var random = new Random(22);
+        for (var q = 0; q < 20; q++)
+        {
+            var query = SyntheticVectors.Perturbed(vectors[random.Next(vectors.Length)], random, 0.2f);
+            var expected = (await store.SearchAsync(query, 10)).Select(h => h.Id).ToList();
+            Assert.Equal(expected, index.Search(query, 10).Select(h => h.Id));
+            Assert.Equal(expected, trained.Search(query, 10).Select(h => h.Id));
+        }
+    }
+
+    [Fact]
     public async Task Exact_search_is_exact_among_near_duplicates_and_for_k_beyond_a_cluster()
     {
         // Many images a hair apart: the bounds cannot separate them, so all are re-ranked on their floats.
