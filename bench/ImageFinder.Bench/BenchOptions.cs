@@ -10,6 +10,7 @@ internal sealed record BenchOptions(
     int BatchSize,
     string? Note,
     string? ModelsFolder,
+    int USearchMaxCount,
     IReadOnlyList<string> Arguments,
     bool Help)
 {
@@ -26,6 +27,12 @@ internal sealed record BenchOptions(
     /// <summary>The largest collection the harness makes: N × 2048 floats must fit one .NET array.</summary>
     public const int MaxVectorCount = 1_000_000;
 
+    /// <summary>
+    /// The knn section builds its USearch (HNSW) indexes only up to this N by default: at 100,000 one build takes 1.5 to
+    /// 6 minutes on 2 cores (quiet or busy), per storage kind, and the cost grows faster than N.
+    /// </summary>
+    public const int DefaultUSearchMaxCount = 100_000;
+
     public const string Usage = """
         usage: dotnet run -c Release --project bench/ImageFinder.Bench -- [options]
 
@@ -37,6 +44,8 @@ internal sealed record BenchOptions(
           --note <text>        a line printed at the top of RESULTS.md
           --models <dir>       the models section compares every .onnx (with its card) in this folder
                                (default: bench/models/torchvision/, exported with random weights when missing)
+          --usearch-max-n <N>  the knn section builds its USearch (HNSW) indexes only for N up to this
+                               (default: 100000; at 100000 each of its two builds takes 1.5 to 6 minutes on 2 cores)
           -h, --help           this text
 
         dotnet run -c Release --project bench/ImageFinder.Bench -- load --help: the load run (writes bench/LOAD.md)
@@ -54,6 +63,7 @@ internal sealed record BenchOptions(
         var batch = 8;
         string? note = null;
         string? models = null;
+        var usearchMaxCount = DefaultUSearchMaxCount;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -76,6 +86,9 @@ internal sealed record BenchOptions(
                 case "--models":
                     models = Value(args, ref i);
                     break;
+                case "--usearch-max-n":
+                    usearchMaxCount = ParsePositive("--usearch-max-n", Value(args, ref i));
+                    break;
                 case "-h" or "--help":
                     help = true;
                     break;
@@ -84,7 +97,7 @@ internal sealed record BenchOptions(
             }
         }
 
-        return new BenchOptions(quick, sections, counts, batch, note, models, args, help);
+        return new BenchOptions(quick, sections, counts, batch, note, models, usearchMaxCount, args, help);
     }
 
     private static string Value(string[] args, ref int i)

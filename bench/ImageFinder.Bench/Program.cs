@@ -58,7 +58,7 @@ if (options.Includes(BenchOptions.Http))
     await results.RunAsync("3. Query latency through HTTP (http)", new HttpBenchmark(context).RunAsync);
 }
 
-// 4. KNN alone per N: sqlite-vec exact vs brute force in memory (and what plugs in later).
+// 4. KNN alone per N: sqlite-vec exact, brute force in memory, the quantized index and USearch HNSW (build, memory, save/load too).
 if (options.Includes(BenchOptions.Knn))
 {
     await results.RunAsync("4. KNN alone (knn)", new KnnBenchmark(context).RunAsync);

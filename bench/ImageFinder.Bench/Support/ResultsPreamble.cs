@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ImageFinder.Bench.Knn;
 using ImageFinder.Inference;
 
 namespace ImageFinder.Bench.Support;
@@ -67,6 +68,7 @@ internal static class ResultsPreamble
             .Row("ONNX Runtime", OnnxSession.RuntimeVersion)
             .Row("libvips (NetVips.Native.linux-x64)", ImageFinder.Imaging.Libvips.Version)
             .Row("sqlite-vec (npm package)", NativePackages(context.Paths.Repository))
+            .Row("USearch (Cloud.Unum.USearch, knn section only)", context.Options.Includes(BenchOptions.Knn) ? USearchKnn.LibraryVersion : "not loaded")
             .Row("model", $"`{context.Model.Card.Name}`: bench/make_resnet50_random.py, ResNet-50 graph, 23.5 M parameters, 4.1 GMAC per image")).AppendLine();
         return text.ToString();
     }
