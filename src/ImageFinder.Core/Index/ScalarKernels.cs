@@ -42,6 +42,48 @@ public static class ScalarKernels
     public static float L1(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred) =>
         L1(code, scale, centred, Best);
 
+    /// <summary>Dimensions summed between two checks against the limit in the bounded distances.</summary>
+    public const int BoundedBlock = 256;
+
+    /// <summary>
+    /// <see cref="SquaredL2(ReadOnlySpan{sbyte}, ReadOnlySpan{float}, ReadOnlySpan{float}, KernelPath)"/>, abandoned as soon as
+    /// the partial sum passes <paramref name="limit"/> (the sum only grows): a value above the limit means "farther than
+    /// the limit", not the distance. Most rows of a scan are far from the query and are dropped after a part of their
+    /// dimensions.
+    /// </summary>
+    public static float SquaredL2Bounded(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred, float limit, KernelPath path)
+    {
+        var sum = 0f;
+        for (var d = 0; d < code.Length; d += BoundedBlock)
+        {
+            var length = Math.Min(BoundedBlock, code.Length - d);
+            sum += SquaredL2(code.Slice(d, length), scale.Slice(d, length), centred.Slice(d, length), path);
+            if (sum > limit)
+            {
+                break;
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary><see cref="L1(ReadOnlySpan{sbyte}, ReadOnlySpan{float}, ReadOnlySpan{float}, KernelPath)"/>, abandoned once past <paramref name="limit"/> (see <see cref="SquaredL2Bounded"/>).</summary>
+    public static float L1Bounded(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred, float limit, KernelPath path)
+    {
+        var sum = 0f;
+        for (var d = 0; d < code.Length; d += BoundedBlock)
+        {
+            var length = Math.Min(BoundedBlock, code.Length - d);
+            sum += L1(code.Slice(d, length), scale.Slice(d, length), centred.Slice(d, length), path);
+            if (sum > limit)
+            {
+                break;
+            }
+        }
+
+        return sum;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float SquaredL2(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred, KernelPath path)
     {

@@ -490,8 +490,27 @@ public sealed class VectorIndex : IDisposable
             for (var slot = start; slot < end; slot++)
             {
                 var code = cell.Code(slot);
-                var approximate = manhattan ? ScalarKernels.L1(code, scale, query, path) : MathF.Sqrt(ScalarKernels.SquaredL2(code, scale, query, path));
                 var residual = residuals[slot];
+
+                // A row can matter only if its distance to the code's vector is within threshold + residual (its lower
+                // bound below the threshold, or its upper bound below the heap's largest, which the threshold is above).
+                var reach = threshold + residual;
+                float approximate;
+                if (manhattan)
+                {
+                    approximate = ScalarKernels.L1Bounded(code, scale, query, reach, path);
+                }
+                else
+                {
+                    var squared = ScalarKernels.SquaredL2Bounded(code, scale, query, reach * reach, path);
+                    approximate = MathF.Sqrt(squared);
+                }
+
+                if (approximate > reach)
+                {
+                    continue;
+                }
+
                 var upper = approximate + residual;
                 if (bounds.Count < k)
                 {

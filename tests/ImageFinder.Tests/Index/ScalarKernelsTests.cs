@@ -42,6 +42,27 @@ public sealed class ScalarKernelsTests
         Assert.Equal(manhattan, ScalarKernels.L1(code, scale, centred, path), manhattan * 1e-5);
     }
 
+    [Theory]
+    [InlineData(100)]
+    [InlineData(2048)]
+    [InlineData(2049)]
+    public void Bounded_distances_are_exact_below_the_limit_and_past_it_when_abandoned(int length)
+    {
+        var random = new Random(length);
+        var code = Enumerable.Range(0, length).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        var scale = Enumerable.Repeat(0.01f, length).ToArray();
+        var centred = Enumerable.Range(0, length).Select(_ => (float)random.NextDouble()).ToArray();
+        foreach (var path in Enum.GetValues<KernelPath>())
+        {
+            var squared = ScalarKernels.SquaredL2(code, scale, centred, path);
+            var manhattan = ScalarKernels.L1(code, scale, centred, path);
+            Assert.Equal(squared, ScalarKernels.SquaredL2Bounded(code, scale, centred, float.PositiveInfinity, path), squared * 1e-5f);
+            Assert.Equal(manhattan, ScalarKernels.L1Bounded(code, scale, centred, manhattan * 1.01f, path), manhattan * 1e-5f);
+            Assert.True(ScalarKernels.SquaredL2Bounded(code, scale, centred, squared / 2, path) > squared / 2);
+            Assert.True(ScalarKernels.L1Bounded(code, scale, centred, manhattan * 0.99f, path) > manhattan * 0.99f);
+        }
+    }
+
     [Fact]
     public void The_extreme_codes_do_not_overflow_or_lose_their_sign()
     {
