@@ -77,11 +77,12 @@ internal sealed class TestImageFactory
     /// <summary>
     /// A folder holding exactly <paramref name="count"/> JPEGs of <paramref name="size"/>: the distinct images
     /// repeated under different names (image-00000.jpg, …). Files from an earlier, larger folder are removed.
+    /// A <paramref name="purpose"/> gives a folder of its own, so two sections' folders of one size do not undo each other.
     /// </summary>
-    public string Folder(ImageSize size, int count)
+    public string Folder(ImageSize size, int count, string? purpose = null)
     {
         var images = Sources(size);
-        var folder = Path.Combine(root, "ingest-" + Name(size));
+        var folder = Path.Combine(root, "ingest-" + Name(size) + (purpose is null ? string.Empty : "-" + purpose));
         Directory.CreateDirectory(folder);
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
