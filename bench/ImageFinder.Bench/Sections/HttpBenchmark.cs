@@ -49,7 +49,7 @@ internal sealed class HttpBenchmark
 
         var loads = new MarkdownTable("N", "clients", "requests", "seconds", "requests/s", "p50 ms", "p90 ms", "p99 ms");
         var checks = new MarkdownTable("N", "throughput 8 clients / 1 client", "target", "result", "1-client p50 ms", $"bound: decode p50 + inference p50 + KNN p50 + {OverheadBudgetMs} ms", "result");
-        var similar = new MarkdownTable("N", "requests", "p50 ms", "p90 ms", "p99 ms", "server KNN p50 ms", "target", "result");
+        var similar = new MarkdownTable("N", "requests", "p50 ms", "p90 ms", "p99 ms", "target", "result");
         var references = new MarkdownTable(
             "N", "decode + preprocess p50 ms", "bare ORT batch-1 p50 ms", "KNN alone p50 ms (KnnSearch, k = 10)", "KNN alone p99 ms",
             "API peak RSS MiB", "collection written in");
@@ -68,7 +68,6 @@ internal sealed class HttpBenchmark
                 Format.Ms(similarRun.Latency.P50),
                 Format.Ms(similarRun.Latency.P90),
                 Format.Ms(similarRun.Latency.P99),
-                Format.Ms(similarRun.Knn.P50),
                 similarTarget,
                 n <= SimilarTargetCount ? Format.Verdict(similarRun.Latency.P50 <= SimilarTargetMs) : "—");
             context.ApiPeakResidentBytes[n] = peakRss;

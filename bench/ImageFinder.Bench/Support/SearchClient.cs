@@ -58,10 +58,7 @@ internal sealed class SearchClient : IDisposable
         return new SearchTiming(stopwatch.Elapsed.TotalMilliseconds, decode, inference, knn);
     }
 
-    /// <summary>
-    /// <c>GET /images/{id}/similar?k=…</c>: its latency, and the server's KNN time from Server-Timing (decode and
-    /// inference are 0: no image is embedded).
-    /// </summary>
+    /// <summary><c>GET /images/{id}/similar?k=…</c>: its latency (the answer has no Server-Timing: nothing is decoded or embedded).</summary>
     public async Task<SearchTiming> SimilarAsync(long id)
     {
         var request = $"images/{id.ToString(CultureInfo.InvariantCulture)}/similar?k={k.ToString(CultureInfo.InvariantCulture)}";
@@ -79,8 +76,7 @@ internal sealed class SearchClient : IDisposable
             throw new InvalidOperationException($"GET /{request} returned {answer?.Results.Count} results instead of {k}.");
         }
 
-        var knn = response.Headers.TryGetValues(ServerTiming.HeaderName, out var values) && ServerTiming.Parse(values.First()) is { } server && server.TryGetValue("knn", out var value) ? value : double.NaN;
-        return new SearchTiming(stopwatch.Elapsed.TotalMilliseconds, 0, 0, knn);
+        return new SearchTiming(stopwatch.Elapsed.TotalMilliseconds, 0, 0, 0);
     }
 
     public void Dispose() => http.Dispose();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Search;
@@ -165,19 +164,12 @@ public static class ImagesApi
         [AsParameters] KnnQuery knn,
         ReadyEngine engine,
         IOptions<ImageFinderOptions> options,
-        HttpResponse response,
         CancellationToken cancellationToken)
     {
         var search = engine.Search;
-        var started = Stopwatch.GetTimestamp();
-        if (await search.SimilarAsync(id, knn.K ?? options.Value.DefaultK, cancellationToken) is not { } hits)
-        {
-            return Problems.ImageNotFound(id);
-        }
-
-        // No image is decoded or embedded: the stored vector is the query.
-        response.Headers[ServerTiming.HeaderName] = ServerTiming.Format(TimeSpan.Zero, TimeSpan.Zero, Stopwatch.GetElapsedTime(started));
-        return TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, hits, knn.MaxDistance));
+        return await search.SimilarAsync(id, knn.K ?? options.Value.DefaultK, cancellationToken) is { } hits
+            ? TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, hits, knn.MaxDistance))
+            : Problems.ImageNotFound(id);
     }
 
     private static async Task<Results<Created<ImageAdded>, Ok<ImageAdded>, ProblemHttpResult>> AddAsync(

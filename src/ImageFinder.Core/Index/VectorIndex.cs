@@ -348,7 +348,7 @@ public sealed class VectorIndex : IDisposable
             }
 
             Quantizer.Centre(probe, centred);
-            var scanned = Centres is null || probes >= cells.Count ? null : NearestCells(probe, probes);
+            var scanned = Centres is null || probes >= cells.Count ? null : NearestCells(probe, probes, k);
             candidates = Scan(centred, k, scanned);
         }
         finally
@@ -581,7 +581,8 @@ public sealed class VectorIndex : IDisposable
     /// <summary>A threshold a little above <paramref name="bound"/>, so float rounding in the bounds never drops a true neighbour.</summary>
     private static float Slack(float bound) => bound + (BoundSlack * MathF.Abs(bound)) + 1e-6f;
 
-    private int[] NearestCells(float[] probe, int probes)
+    /// <summary>The <paramref name="probes"/> cells nearest to the query, and more while they hold fewer than <paramref name="k"/> images (so a search finds k when the collection has them).</summary>
+    private int[] NearestCells(float[] probe, int probes, int k)
     {
         var scores = new (float Score, int Cell)[cells.Count];
         for (var c = 0; c < cells.Count; c++)
@@ -590,7 +591,20 @@ public sealed class VectorIndex : IDisposable
         }
 
         Array.Sort(scores);
-        return scores.Take(probes).Select(s => s.Cell).ToArray();
+        var chosen = new List<int>(probes);
+        var rows = 0;
+        foreach (var (_, cell) in scores)
+        {
+            if (chosen.Count >= probes && rows >= k)
+            {
+                break;
+            }
+
+            chosen.Add(cell);
+            rows += cells[cell].Count;
+        }
+
+        return chosen.ToArray();
     }
 
     /// <summary>

@@ -113,6 +113,19 @@ public sealed class VectorIndexTests : IDisposable
         Assert.True(found / 400.0 >= 0.95, $"recall@10 {found / 400.0}");
     }
 
+    [Fact]
+    public async Task An_approximate_search_probes_more_cells_when_the_nearest_hold_fewer_than_k_images()
+    {
+        using var store = Open(CollectionInfo.L2, Dimension);
+        var vectors = SyntheticVectors.Clustered(300, Dimension, clusters: 6, seed: 23);
+        await Write(store, vectors, "v");
+        using var built = VectorIndex.Build(store);
+        using var index = built.Train(cellCount: 30);
+
+        Assert.Equal(300, index.Search(vectors[0], 300, probes: 1, rerank: 1).Count);
+        Assert.Equal(120, index.Search(vectors[0], 120, probes: 1, rerank: 1).Count);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
