@@ -78,10 +78,15 @@ internal sealed class TestImageFactory
     /// A folder holding exactly <paramref name="count"/> JPEGs of <paramref name="size"/>: the distinct images
     /// repeated under different names (image-00000.jpg, …). Files from an earlier, larger folder are removed.
     /// </summary>
-    public string Folder(ImageSize size, int count)
+    public string Folder(ImageSize size, int count) => FolderAt(Path.Combine(root, "ingest-" + Name(size)), size, count);
+
+    /// <summary>
+    /// Like <see cref="Folder"/>, in a folder of the caller's (a section that must not share the common ingest
+    /// folder, whose extra files <see cref="Folder"/> removes): the same JPEGs under the same names.
+    /// </summary>
+    public string FolderAt(string folder, ImageSize size, int count)
     {
         var images = Sources(size);
-        var folder = Path.Combine(root, "ingest-" + Name(size));
         Directory.CreateDirectory(folder);
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
