@@ -140,7 +140,7 @@ internal sealed partial class PeersBenchmark
         try
         {
             var listening = LoopbackOnly(processId, "the seed's API");
-            var (latencies, answer) = await MeasureAsync(server.Address, query, "id");
+            var (latencies, answer) = await MeasureAsync(server.Address, query, "id", count);
             run = new SearchRun(false, repeat, Distribution.Of(latencies), server.PeakResidentBytes(), listening, Scenes(answer, "id"), Distances(answer),
                 CommandText(seed.Python, server.Arguments));
         }
@@ -164,7 +164,7 @@ internal sealed partial class PeersBenchmark
         try
         {
             var listening = LoopbackOnly(processId, "ImageFinder's API");
-            var (latencies, answer) = await MeasureAsync(server.Address, query, "index");
+            var (latencies, answer) = await MeasureAsync(server.Address, query, "index", count);
             run = new SearchRun(true, repeat, Distribution.Of(latencies), server.PeakResidentBytes(), listening, Scenes(answer, "source"), Distances(answer),
                 OurApiCommand(database, server.Address));
         }
@@ -196,8 +196,11 @@ internal sealed partial class PeersBenchmark
         "Logging__LogLevel__Default=Warning " +
         CommandText(BenchPaths.DotnetHost, [context.Paths.ApiDll, "--urls", address.ToString().TrimEnd('/')]);
 
-    /// <summary>One client, the same JPEG every time: untimed warm-up requests, then the timed ones.</summary>
-    private async Task<(List<double> Latencies, JsonElement Answer)> MeasureAsync(Uri address, byte[] query, string idProperty)
+    /// <summary>
+    /// One client, the same JPEG every time: untimed warm-up requests, then the timed ones; then one untimed request for
+    /// more results than the collection has copies of the query's scene, whose answer shows what the API finds.
+    /// </summary>
+    private async Task<(List<double> Latencies, JsonElement Answer)> MeasureAsync(Uri address, byte[] query, string idProperty, int count)
     {
         var effort = context.Effort;
         using var client = new PeerSearchClient(address, query, K, idProperty);
@@ -212,7 +215,33 @@ internal sealed partial class PeersBenchmark
             latencies.Add(await client.SearchAsync());
         }
 
-        return (latencies, client.LastResults);
+        using var check = new PeerSearchClient(address, query, CheckK(count), idProperty);
+        await check.SearchAsync();
+        return (latencies, check.LastResults);
+    }
+
+    /// <summary>k of the answer check: every copy of the query's scene, and <see cref="K"/> more.</summary>
+    private static int CheckK(int count) => Copies(count) + K;
+
+    private static int Copies(int count) => (count + TestImageFactory.DistinctImages - 1) / TestImageFactory.DistinctImages;
+
+    /// <summary>"0 ×32, 6 ×4, 3 ×6": runs of equal neighbours.</summary>
+    private static string Runs(IEnumerable<string> values)
+    {
+        var runs = new List<(string Value, int Count)>();
+        foreach (var value in values)
+        {
+            if (runs.Count > 0 && runs[^1].Value == value)
+            {
+                runs[^1] = (value, runs[^1].Count + 1);
+            }
+            else
+            {
+                runs.Add((value, 1));
+            }
+        }
+
+        return string.Join(", ", runs.Select(r => r.Count == 1 ? r.Value : $"{r.Value} ×{r.Count}"));
     }
 
     /// <summary>The addresses the server listens on (from /proc); fails unless they are all loopback.</summary>
@@ -336,13 +365,16 @@ internal sealed partial class PeersBenchmark
             "API peak RSS MiB", Format.MiB(apiRss.Ours), Format.MiB(apiRss.Seed),
             Format.Ratio((double)apiRss.Ours / apiRss.Seed), "none (reported)", "—");
 
-        var answers = new MarkdownTable("API", "scenes of the top 10 (last answer; the query is scene 0)", "distances of the top 10 (L2)");
+        var copies = Copies(count);
+        var answers = new MarkdownTable("API", $"scenes of the {CheckK(count)} results, nearest first (scene × results in a row)", "their L2 distances (distance × results in a row)");
         foreach (var run in searches.Where(r => r.Repeat == repeats).OrderBy(r => r.IsOurs))
         {
-            answers.Row(run.Name, string.Join(" ", run.Scenes), string.Join(" ", run.Distances.Select(d => d.ToString("F2", CultureInfo.InvariantCulture))));
+            answers.Row(
+                run.Name,
+                Runs(run.Scenes.Select(scene => scene.ToString(CultureInfo.InvariantCulture))),
+                Runs(run.Distances.Select(d => d.ToString("F2", CultureInfo.InvariantCulture))));
         }
 
-        var copies = (count + TestImageFactory.DistinctImages - 1) / TestImageFactory.DistinctImages;
         section.Paragraph(
             "The Python seed's own stack, written as the seed writes it (`bench/peers/`, run with Debian's `/usr/bin/python3`; " +
             "`bench/setup.sh` installs its packages), against ImageFinder's CLI and API, in one run. " +
@@ -376,10 +408,11 @@ internal sealed partial class PeersBenchmark
         section.Table(ingestTable);
         section.Table(searchTable);
         section.Paragraph(
-            "Both stacks compute the same thing: the last answer of each API, as the scenes of its ten results (all copies of the query's scene " +
-            $"come first, at distance 0 up to rounding, then the nearest other scene when the collection has fewer than {K} copies) and their L2 " +
-            "distances. The decoders and resamplers differ (PIL decodes the whole JPEG and resizes with its antialiased bilinear filter; libvips " +
-            "shrinks on load), so the distances to other scenes differ a little.");
+            $"Both stacks compute the same thing: after its timed requests, each API (last repeat) is asked once for the {CheckK(count)} nearest " +
+            $"to the query (k = the {copies} copies of its scene + {K}); the table gives the scene of each result (the file's number modulo " +
+            $"{TestImageFactory.DistinctImages}) and the L2 distances. The copies of scene 0 come first at distance 0, then the other scenes. The " +
+            "decoders and resamplers differ (PIL decodes the whole JPEG and resizes with its antialiased bilinear filter; libvips shrinks on load), " +
+            "so the distances to other scenes differ a little, and two scenes at nearly the same distance may swap.");
         section.Table(answers);
 
         var commands = new List<string> { "# the shared weights (once; cached in bench/work/peers)" };

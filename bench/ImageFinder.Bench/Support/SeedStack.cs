@@ -100,9 +100,10 @@ internal sealed class SeedStack
             return null;
         }
 
-        BenchLog.Info($"peers: making the shared weights: {Python} {WeightsScript} --out {Work}");
+        string[] arguments = [WeightsScript, "--out", Work, "--cli", paths.CliDll];
+        BenchLog.Info($"peers: making the shared weights: {Python} {string.Join(' ', arguments)}");
         var stopwatch = Stopwatch.StartNew();
-        var (exitCode, output) = Run([WeightsScript, "--out", Work, "--cli", paths.CliDll]);
+        var (exitCode, output) = Run(arguments);
         if (exitCode != 0)
         {
             throw new InvalidOperationException(
