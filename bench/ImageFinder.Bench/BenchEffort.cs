@@ -21,6 +21,8 @@ internal sealed record BenchEffort
         KnnQueries = 100,
         KnnQueriesAboveOneHundredThousand = 30,
         MemoryIngestImages = 256,
+        PeersIngestImages = 256,
+        PeersRepeats = 2,
     };
 
     public static BenchEffort Quick { get; } = new()
@@ -38,6 +40,8 @@ internal sealed record BenchEffort
         KnnQueries = 20,
         KnnQueriesAboveOneHundredThousand = 10,
         MemoryIngestImages = 48,
+        PeersIngestImages = 48,
+        PeersRepeats = 1,
     };
 
     public required string Name { get; init; }
@@ -76,6 +80,12 @@ internal sealed record BenchEffort
 
     /// <summary>640x480 images the CLI ingests while its peak memory is recorded.</summary>
     public required int MemoryIngestImages { get; init; }
+
+    /// <summary>640x480 images each stack of the peers section ingests per run.</summary>
+    public required int PeersIngestImages { get; init; }
+
+    /// <summary>Rounds of the peers section (each: the three ingests and the two APIs, in alternating order).</summary>
+    public required int PeersRepeats { get; init; }
 
     public int KnnQueriesFor(int vectorCount) => vectorCount > 100_000 ? KnnQueriesAboveOneHundredThousand : KnnQueries;
 }

@@ -76,5 +76,11 @@ if (options.Includes(BenchOptions.Models))
     await results.RunAsync("6. Which model? (models)", new ModelsBenchmark(context).RunAsync);
 }
 
+// 7. The Python seed's own stack (PIL, torchvision, torch, sqlite-vec in Python, FastAPI + uvicorn) side by side with ours.
+if (options.Includes(BenchOptions.Peers))
+{
+    await results.RunAsync("7. The Python seed side by side (peers)", new PeersBenchmark(context).RunAsync);
+}
+
 BenchLog.Info($"done: {paths.Results}" + (results.Failures > 0 ? $" ({results.Failures} section(s) FAILED)" : string.Empty));
 return results.Failures == 0 ? 0 : 1;

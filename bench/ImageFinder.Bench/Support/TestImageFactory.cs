@@ -79,10 +79,16 @@ internal sealed class TestImageFactory
     /// repeated under different names (image-00000.jpg, …). Files from an earlier, larger folder are removed.
     /// A <paramref name="purpose"/> gives a folder of its own, so two sections' folders of one size do not undo each other.
     /// </summary>
-    public string Folder(ImageSize size, int count, string? purpose = null)
+    public string Folder(ImageSize size, int count, string? purpose = null) =>
+        FolderAt(Path.Combine(root, "ingest-" + Name(size) + (purpose is null ? string.Empty : "-" + purpose)), size, count);
+
+    /// <summary>
+    /// Like <see cref="Folder"/>, in a folder of the caller's (a section that must not share the common ingest
+    /// folder, whose extra files <see cref="Folder"/> removes): the same JPEGs under the same names.
+    /// </summary>
+    public string FolderAt(string folder, ImageSize size, int count)
     {
         var images = Sources(size);
-        var folder = Path.Combine(root, "ingest-" + Name(size) + (purpose is null ? string.Empty : "-" + purpose));
         Directory.CreateDirectory(folder);
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
