@@ -225,14 +225,17 @@ internal sealed class KnnBenchmark
     {
         var bruteForce = new BruteForceKnn(data, SyntheticVectors.Dimension);
         var rerank = new KnnOptions().RerankCandidates;
+        var exactRerank = new KnnOptions().ExactRerankCandidates;
         List<KnnMethod> methods =
         [
             new("sqlite-vec exact (vec0, VectorStore.SearchAsync)", (query, k) => Ids(store.SearchAsync(query, k).GetAwaiter().GetResult())),
             new("brute force in memory (TensorPrimitives, C#)", bruteForce.Search),
-            new("index, full scan: 8-bit codes, bounds, exact re-rank (Exact mode)", (query, k) => Ids(exact.Search(query, k))),
+            new("index, full scan: 8-bit codes, bounds, every candidate re-ranked (provably exact)", (query, k) => Ids(exact.Search(query, k))),
+            new($"index, full scan, at most {exactRerank} re-ranked (Exact mode and the Auto default up to 20,000)", (query, k) => Ids(exact.Search(query, k, int.MaxValue, Math.Max(exactRerank, 2 * k)))),
             new($"index, inverted file: {trained.CellCount} cells, 4 probes", (query, k) => Ids(trained.Search(query, k, 4, rerank))),
             new($"index, inverted file: {trained.CellCount} cells, 8 probes (Approximate default)", (query, k) => Ids(trained.Search(query, k, 8, rerank))),
             new($"index, inverted file: {trained.CellCount} cells, 16 probes", (query, k) => Ids(trained.Search(query, k, 16, rerank))),
+            new($"index, inverted file: {trained.CellCount} cells, 8 probes, 16 re-ranked", (query, k) => Ids(trained.Search(query, k, 8, 16))),
         ];
 
         // USearch's HNSW graph (absent above --usearch-max-n): one index per storage kind, ef set per query.

@@ -65,6 +65,10 @@ public sealed class ImageFinderOptions
     [Range(1, 100_000, ErrorMessage = "ImageFinder:RerankCandidates must be from 1 to 100000.")]
     public int RerankCandidates { get; set; } = 32;
 
+    /// <summary>Most candidates an exact search re-ranks (at least 2k); 0: every candidate its bounds leave, provably sqlite-vec's answer.</summary>
+    [Range(0, 1_000_000, ErrorMessage = "ImageFinder:ExactRerankCandidates must be from 0 (no cap) to 1000000.")]
+    public int ExactRerankCandidates { get; set; } = 64;
+
     /// <summary>Keep the trained index in &lt;database&gt;.index, so a restart loads it instead of rebuilding it.</summary>
     public bool PersistIndex { get; set; } = true;
 
@@ -87,6 +91,7 @@ public sealed class ImageFinderOptions
         Cells = IndexCells,
         Probes = IndexProbes,
         RerankCandidates = RerankCandidates,
+        ExactRerankCandidates = ExactRerankCandidates,
         PersistIndex = PersistIndex,
     };
 

@@ -17,6 +17,13 @@ public sealed record KnnOptions
     /// <summary>Most candidates an approximate search re-ranks by the exact metric on the float vectors (at least k).</summary>
     public int RerankCandidates { get; init; } = 32;
 
+    /// <summary>
+    /// Most candidates an exact search re-ranks (at least 2k): all candidates the bounds leave are re-ranked up to this,
+    /// which makes the answer provably sqlite-vec's; past it (a query in a shell of many near-equidistant images) the
+    /// nearest by code distance are. 0: no cap.
+    /// </summary>
+    public int ExactRerankCandidates { get; init; } = 64;
+
     /// <summary>Keep the trained index in a file beside the database (<c>&lt;database&gt;.index</c>), so a restart loads it instead of rebuilding.</summary>
     public bool PersistIndex { get; init; } = true;
 

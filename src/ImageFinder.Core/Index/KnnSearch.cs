@@ -32,6 +32,7 @@ public sealed class KnnSearch : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RerankCandidates, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Probes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Cells, 0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ExactRerankCandidates, 0);
         this.store = store;
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
@@ -120,7 +121,8 @@ public sealed class KnnSearch : IDisposable
         }
 
         LastMode = KnnMode.Exact;
-        return current.Search(query, k);
+        var cap = options.ExactRerankCandidates == 0 ? int.MaxValue : Math.Max(options.ExactRerankCandidates, 2 * k);
+        return current.Search(query, k, int.MaxValue, cap);
     }
 
     /// <summary>The mode a query on a collection of <paramref name="count"/> images uses once the index is ready.</summary>

@@ -318,9 +318,9 @@ public sealed class VectorIndex : IDisposable
 
     /// <summary>
     /// The <paramref name="k"/> nearest images. <paramref name="probes"/> is the number of cells to scan (the nearest
-    /// to the query; <see cref="int.MaxValue"/> or an untrained index: all, which is exact); when fewer than all are
-    /// scanned, at most <paramref name="rerank"/> candidates (at least k) are re-ranked. Call <see cref="Refresh"/>
-    /// first to see recent writes.
+    /// to the query; <see cref="int.MaxValue"/> or an untrained index: all). At most <paramref name="rerank"/>
+    /// candidates (at least k) are re-ranked on their float vectors; with every cell scanned and no such cap
+    /// (the defaults) the answer is provably sqlite-vec's. Call <see cref="Refresh"/> first to see recent writes.
     /// </summary>
     public IReadOnlyList<SearchHit> Search(float[] query, int k, int probes = int.MaxValue, int rerank = int.MaxValue)
     {
@@ -357,8 +357,11 @@ public sealed class VectorIndex : IDisposable
             ArrayPool<float>.Shared.Return(centred);
         }
 
-        if (IsTrained && probes < cells.Count && candidates.Count > Math.Max(k, rerank))
+        if (candidates.Count > Math.Max(k, rerank))
         {
+            // More candidates than the re-rank may read (a query in a shell of near-equidistant images, or probing):
+            // the nearest by code distance, whose order within a shell differs from the true one by a fraction of
+            // the codes' precision.
             candidates.Sort((a, b) => a.Approximate.CompareTo(b.Approximate));
             candidates.RemoveRange(Math.Max(k, rerank), candidates.Count - Math.Max(k, rerank));
         }

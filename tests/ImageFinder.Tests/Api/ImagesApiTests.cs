@@ -171,7 +171,7 @@ public sealed class ImagesApiTests(CollectionFixture collection) : IClassFixture
     }
 
     [Fact]
-    public async Task Stats_give_the_count_model_metric_and_search_mode()
+    public async Task Stats_give_the_count_model_metric_search_mode_and_index()
     {
         var stats = await Client.GetFromJsonAsync<StatsResponse>("/stats");
 
@@ -184,6 +184,13 @@ public sealed class ImagesApiTests(CollectionFixture collection) : IClassFixture
         Assert.Equal("Auto", stats.SearchMode);
         Assert.Equal("Exact", stats.ActiveSearch);
         Assert.False(stats.WritesEnabled);
+
+        // The in-memory index was built before the API was ready: every image, one untrained chunk, ~2 KB each.
+        Assert.Equal("exact", stats.Index.State);
+        Assert.Equal(CollectionFixture.ImageCount, stats.Index.Vectors);
+        Assert.Equal(1, stats.Index.Cells);
+        Assert.InRange(stats.Index.MemoryBytes, (long)CollectionFixture.ImageCount * 2048, 4096L * 1024);
+        Assert.Equal(0, stats.Index.TrainedOn);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using ImageFinder.Distances;
 using ImageFinder.Index;
 using ImageFinder.Storage;
 using ImageFinder.Tests.Support;
@@ -35,6 +36,37 @@ public sealed class VectorIndexTests : IDisposable
             Assert.Equal(expected.Select(h => h.Id), found.Select(h => h.Id));
             Assert.Equal(expected.Select(h => h.Distance), found.Select(h => h.Distance), (a, b) => MathF.Abs(a - b) <= 1e-5f * MathF.Max(1, MathF.Abs(a)));
         }
+    }
+
+    [Fact]
+    public async Task Exact_mode_with_its_re_rank_cap_answers_as_sqlite_vec_and_without_the_cap_even_for_a_query_unlike_every_image()
+    {
+        using var store = Open(CollectionInfo.L2, Dimension);
+        var vectors = SyntheticVectors.Clustered(1500, Dimension, clusters: 30, seed: 24);
+        await Write(store, vectors, "v");
+        using var capped = new KnnSearch(store, new KnnOptions { Mode = KnnMode.Exact });
+        using var uncapped = new KnnSearch(store, new KnnOptions { Mode = KnnMode.Exact, ExactRerankCandidates = 0 });
+        await capped.WarmAsync();
+        await uncapped.WarmAsync();
+        var random = new Random(25);
+        for (var q = 0; q < 20; q++)
+        {
+            var query = SyntheticVectors.Perturbed(vectors[random.Next(vectors.Length)], random, 0.3f);
+            var expected = (await store.SearchAsync(query, 10)).Select(h => h.Id).ToList();
+            Assert.Equal(expected, (await capped.SearchAsync(query, 10)).Select(h => h.Id));
+            Assert.Equal(KnnMode.Exact, capped.LastMode);
+        }
+
+        // Far from every image: all 1500 are nearly equidistant, and the bounds cannot rule any out. Uncapped, every one
+        // is re-ranked and the answer is sqlite-vec's; capped, the 64 nearest by code distance are, and their distances are exact.
+        var far = Enumerable.Repeat(40f, Dimension).ToArray();
+        var truth = await store.SearchAsync(far, 10);
+        Assert.Equal(truth.Select(h => h.Id), (await uncapped.SearchAsync(far, 10)).Select(h => h.Id));
+        var approximate = await capped.SearchAsync(far, 10);
+        Assert.Equal(10, approximate.Count);
+        Assert.True(approximate.Select(h => h.Id).Intersect(truth.Select(h => h.Id)).Count() >= 8);
+        var exactDistance = VectorDistance.Compute(CollectionInfo.L2, far, vectors[int.Parse(approximate[0].Source[1..])]);
+        Assert.Equal(exactDistance, approximate[0].Distance, exactDistance * 1e-5f);
     }
 
     [Fact]
