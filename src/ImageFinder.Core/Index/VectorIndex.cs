@@ -278,15 +278,14 @@ public sealed class VectorIndex : IDisposable
             if (version != Version)
             {
                 var deleted = ReadIds(connection, transaction, "select image_id from deletions where version > $version", Version);
-                var written = new List<(long Id, long Version, sbyte[] Code, float Residual, int Cell)>();
+                var written = new List<(long Id, long Version, EncodedRow Row)>();
                 var scratch = new float[Dimension];
                 foreach (var (id, rowVersion, vector) in ReadVersionedVectors(
                     transaction,
                     "select images.id, images.version, vec_images.embedding from images join vec_images on vec_images.image_id = images.id where images.version > $version",
                     Version))
                 {
-                    var code = new sbyte[Dimension];
-                    written.Add((id, rowVersion, code, Encode(Quantizer, vector, code, scratch), TrainedCellFor(vector)));
+                    written.Add((id, rowVersion, EncodeRow(vector, scratch)));
                 }
 
                 gate.EnterWriteLock();
@@ -297,9 +296,9 @@ public sealed class VectorIndex : IDisposable
                         Remove(id);
                     }
 
-                    foreach (var (id, rowVersion, code, residual, cell) in written)
+                    foreach (var (id, rowVersion, row) in written)
                     {
-                        Upsert(id, rowVersion, code, residual, cell);
+                        Upsert(id, rowVersion, row);
                     }
 
                     Version = version;
@@ -731,14 +730,8 @@ public sealed class VectorIndex : IDisposable
                     using var reader = command.ExecuteReader();
                     if (reader.Read())
                     {
-                        MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1)).CopyTo(vector);
-                        if (Metric == CollectionInfo.Cosine)
-                        {
-                            VectorDistance.Normalize(vector);
-                        }
-
-                        var code = new sbyte[Dimension];
-                        Upsert(id, reader.GetInt64(0), code, Encode(Quantizer, vector, code, scratch), TrainedCellFor(vector));
+                        ReadStored(reader, 1, Metric, vector);
+                        Upsert(id, reader.GetInt64(0), EncodeRow(vector, scratch));
                     }
                 }
             }
@@ -752,9 +745,19 @@ public sealed class VectorIndex : IDisposable
         }
     }
 
-    /// <summary>Adds or overwrites a row (under the write lock, or before the index is shared); <paramref name="trainedCell"/> is from <see cref="TrainedCellFor"/>.</summary>
-    private void Upsert(long id, long version, ReadOnlySpan<sbyte> code, float residual, int trainedCell)
+    /// <summary>A vector's code, residual and k-means cell (−1 for an untrained index), made outside the write lock.</summary>
+    private EncodedRow EncodeRow(float[] vector, float[] scratch)
     {
+        var code = new sbyte[Dimension];
+        var residual = Encode(Quantizer, vector, code, scratch);
+        var cell = Centres is null ? -1 : KMeans.Nearest(vector, Centres, centreNorms!, Dimension);
+        return new EncodedRow(code, residual, cell);
+    }
+
+    /// <summary>Adds or overwrites a row (under the write lock, or before the index is shared).</summary>
+    private void Upsert(long id, long version, EncodedRow row)
+    {
+        var (code, residual, trainedCell) = row;
         if (positions.TryGetValue(id, out var at))
         {
             if (Centres is null || at.Cell == trainedCell)
@@ -784,9 +787,6 @@ public sealed class VectorIndex : IDisposable
         code.CopyTo(cell.Code(slot));
         positions[id] = (cellIndex, slot);
     }
-
-    /// <summary>The k-means cell of a vector (as the index stores it); −1 for an untrained index.</summary>
-    private int TrainedCellFor(float[] vector) => Centres is null ? -1 : KMeans.Nearest(vector, Centres, centreNorms!, Dimension);
 
     private void Remove(long id)
     {
@@ -849,12 +849,7 @@ public sealed class VectorIndex : IDisposable
         var vector = new float[dimension];
         while (reader.Read())
         {
-            MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(1)).CopyTo(vector);
-            if (metric == CollectionInfo.Cosine)
-            {
-                VectorDistance.Normalize(vector);
-            }
-
+            ReadStored(reader, 1, metric, vector);
             yield return (reader.GetInt64(0), vector);
         }
     }
@@ -869,17 +864,24 @@ public sealed class VectorIndex : IDisposable
         while (reader.Read())
         {
             var vector = new float[Dimension];
-            MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(2)).CopyTo(vector);
-            if (Metric == CollectionInfo.Cosine)
-            {
-                VectorDistance.Normalize(vector);
-            }
-
+            ReadStored(reader, 2, Metric, vector);
             yield return (reader.GetInt64(0), reader.GetInt64(1), vector);
+        }
+    }
+
+    /// <summary>A stored vector as the index encodes it: the column's floats, scaled to unit length in a cosine collection.</summary>
+    private static void ReadStored(SqliteDataReader reader, int ordinal, string metric, float[] destination)
+    {
+        MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(ordinal)).CopyTo(destination);
+        if (metric == CollectionInfo.Cosine)
+        {
+            VectorDistance.Normalize(destination);
         }
     }
 
     private readonly record struct Candidate(long Id, float Lower, float Approximate);
 
     private readonly record struct Segment(PostingList Cell, int Start, int End);
+
+    private readonly record struct EncodedRow(sbyte[] Code, float Residual, int Cell);
 }
