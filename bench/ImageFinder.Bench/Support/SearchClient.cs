@@ -36,17 +36,8 @@ internal sealed class SearchClient : IDisposable
         file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
         content.Add(file, "file", "query.jpg");
         using var response = await http.PostAsync(path, content);
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            throw new InvalidOperationException($"POST /{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        }
-
-        var answer = await response.Content.ReadFromJsonAsync<SearchResponse>();
+        await ReadAnswerAsync(response, "POST /" + path);
         stopwatch.Stop();
-        if (answer is null || answer.Results.Count != k)
-        {
-            throw new InvalidOperationException($"POST /{path} returned {answer?.Results.Count} results instead of {k}.");
-        }
 
         if (!response.Headers.TryGetValues(ServerTiming.HeaderName, out var values)
             || ServerTiming.Parse(values.First()) is not { } server
@@ -64,20 +55,25 @@ internal sealed class SearchClient : IDisposable
         var request = $"images/{id.ToString(CultureInfo.InvariantCulture)}/similar?k={k.ToString(CultureInfo.InvariantCulture)}";
         var stopwatch = Stopwatch.StartNew();
         using var response = await http.GetAsync(request);
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            throw new InvalidOperationException($"GET /{request} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        }
-
-        var answer = await response.Content.ReadFromJsonAsync<SearchResponse>();
+        await ReadAnswerAsync(response, "GET /" + request);
         stopwatch.Stop();
-        if (answer is null || answer.Results.Count != k)
-        {
-            throw new InvalidOperationException($"GET /{request} returned {answer?.Results.Count} results instead of {k}.");
-        }
-
         return new SearchTiming(stopwatch.Elapsed.TotalMilliseconds, 0, 0, 0);
     }
 
     public void Dispose() => http.Dispose();
+
+    /// <summary>Reads the whole answer; throws unless it is 200 with k results.</summary>
+    private async Task ReadAnswerAsync(HttpResponseMessage response, string request)
+    {
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"{request} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var answer = await response.Content.ReadFromJsonAsync<SearchResponse>();
+        if (answer is null || answer.Results.Count != k)
+        {
+            throw new InvalidOperationException($"{request} returned {answer?.Results.Count} results instead of {k}.");
+        }
+    }
 }
