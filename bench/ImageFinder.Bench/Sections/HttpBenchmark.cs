@@ -26,9 +26,6 @@ internal sealed class HttpBenchmark
     private const double SimilarTargetMs = 5;
     private const int SimilarTargetCount = 10_000;
 
-    /// <summary>Warm-up queries are numbered from here, apart from the timed ones.</summary>
-    private const int WarmupQueries = 1_000_000;
-
     private readonly BenchContext context;
 
     public HttpBenchmark(BenchContext context) => this.context = context;
@@ -47,6 +44,11 @@ internal sealed class HttpBenchmark
             ort.Run(1);
         }
 
+        // The query image's vector, as the API computes it: the KNN-alone reference searches with it.
+        preprocessor.Prepare(query, tensor);
+        var card = context.Model.Card;
+        var embedding = session.Run(card.Input!, tensor, [1, 3, card.CropSize, card.CropSize], card.Output!, (output, _) => output.ToArray());
+
         var loads = new MarkdownTable("N", "clients", "requests", "seconds", "requests/s", "p50 ms", "p90 ms", "p99 ms");
         var checks = new MarkdownTable("N", "throughput 8 clients / 1 client", "target", "result", "1-client p50 ms", $"bound: decode p50 + inference p50 + KNN p50 + {OverheadBudgetMs} ms", "result");
         var similar = new MarkdownTable("N", "requests", "p50 ms", "p90 ms", "p99 ms", "target", "result");
@@ -60,7 +62,7 @@ internal sealed class HttpBenchmark
             var fill = await SyntheticCollection.EnsureAsync(context.Paths.Work, context.Collection, vectors, n);
 
             BenchLog.Info($"http: N = {n:N0}: starting the API");
-            var (single, concurrent, inference, knn, decode, similarRun, peakRss) = await MeasureAsync(fill.Database, n, query, ort, () => Decode(preprocessor, query, tensor), vectors);
+            var (single, concurrent, inference, knn, decode, similarRun, peakRss) = await MeasureAsync(fill.Database, n, query, embedding, ort, () => Decode(preprocessor, query, tensor));
             var similarTarget = n <= SimilarTargetCount ? $"≤ {SimilarTargetMs} ms" : "—";
             similar.Row(
                 Format.Count(n),
@@ -130,7 +132,7 @@ internal sealed class HttpBenchmark
             "The references of the bound are measured in this process, in turn with the one-client requests: before each request, one decode + preprocess " +
             "of the same JPEG (`ImagePreprocessor.Prepare`, one thread), one bare batch-1 inference (`OnnxSession.Run` on a ready-made tensor, same threads) " +
             "and one KNN-alone query, so drift of the shared machine moves all of them alike. " +
-            "KNN alone is `KnnSearch.SearchAsync` with the API's default settings (the in-memory index: a full exact scan up to 20,000 images, the inverted file above) on the same database with perturbed stored vectors as queries. " +
+            "KNN alone is `KnnSearch.SearchAsync` with the API's default settings (the in-memory index: a full exact scan up to 20,000 images, the inverted file above) on the same database, with the query image's own vector (its embedding by the same model, computed once in this process), so it is the search each request makes. " +
             "API peak RSS is VmHWM of the API process after both load runs.");
         section.Table(references);
         section.Paragraph(
@@ -153,12 +155,13 @@ internal sealed class HttpBenchmark
     }
 
     /// <summary>The API serving <paramref name="database"/>: one client (with the bound's references), then 8 clients.</summary>
-    private async Task<Measurement> MeasureAsync(string database, int n, byte[] query, OrtTimer ort, Func<double> decode, SyntheticVectors vectors)
+    private async Task<Measurement> MeasureAsync(string database, int n, byte[] query, float[] embedding, OrtTimer ort, Func<double> decode)
     {
         var effort = context.Effort;
         await using var server = await ApiServer.StartAsync(context, database, n);
 
-        // KNN alone: the search the API runs with its default settings (exact up to 20,000 images, quantized above).
+        // KNN alone: the search the API runs with its default settings (exact up to 20,000 images, the inverted file
+        // above), for the query image's own vector: the search each request makes.
         using var store = VectorStore.Open(database, context.Collection);
         using var knnAlone = new KnnSearch(store, new KnnOptions());
         await knnAlone.WarmAsync();
@@ -166,11 +169,11 @@ internal sealed class HttpBenchmark
         for (var i = 0; i < effort.HttpWarmupRequests; i++)
         {
             ort.Run(1);
-            await knnAlone.SearchAsync(vectors.Query(WarmupQueries + i, n), K);
+            await knnAlone.SearchAsync(embedding, K);
             await client.SearchAsync();
         }
 
-        var (single, inference, knn, decoded) = await SingleClientAsync(client, ort, decode, knnAlone, vectors, n, effort.HttpSingleClientSeconds, effort.HttpSingleClientRequests);
+        var (single, inference, knn, decoded) = await SingleClientAsync(client, ort, decode, knnAlone, embedding, effort.HttpSingleClientSeconds, effort.HttpSingleClientRequests);
         BenchLog.Info($"http: N = {n:N0}: 1 client p50 {single.Latency.P50:F1} ms, {single.Throughput:F2} requests/s; inference p50 {inference.P50:F1} ms, KNN p50 {knn.P50:F1} ms");
         var concurrent = await LoadAsync(client, ConcurrentClients, effort.HttpConcurrentSeconds, 0);
         BenchLog.Info($"http: N = {n:N0}: {ConcurrentClients} clients p50 {concurrent.Latency.P50:F1} ms, {concurrent.Throughput:F2} requests/s");
@@ -185,7 +188,7 @@ internal sealed class HttpBenchmark
     /// The client's requests/s is requests over the sum of their latencies (the client never waits otherwise).
     /// </summary>
     private static async Task<(LoadResult Single, Distribution Inference, Distribution Knn, Distribution Decode)> SingleClientAsync(
-        SearchClient client, OrtTimer ort, Func<double> decode, KnnSearch knnAlone, SyntheticVectors vectors, int count, double minimumSeconds, int minimumRequests)
+        SearchClient client, OrtTimer ort, Func<double> decode, KnnSearch knnAlone, float[] embedding, double minimumSeconds, int minimumRequests)
     {
         var timings = new List<SearchTiming>();
         var decodes = new List<double>();
@@ -196,9 +199,8 @@ internal sealed class HttpBenchmark
         {
             decodes.Add(decode());
             inference.Add(ort.Run(1));
-            var query = vectors.Query(timings.Count, count);
             var stopwatch = Stopwatch.StartNew();
-            await knnAlone.SearchAsync(query, K);
+            await knnAlone.SearchAsync(embedding, K);
             knn.Add(stopwatch.Elapsed.TotalMilliseconds);
             var timing = await client.SearchAsync();
             timings.Add(timing);

@@ -117,7 +117,7 @@ internal sealed partial class PeersBenchmark
             ? (BenchPaths.DotnetHost,
                [
                    context.Paths.CliDll, "ingest", "--folder", folder, "--db", database, "--model", seed.Onnx,
-                   "--threads", Threads, "--batch-size", stack.Batch.ToString(CultureInfo.InvariantCulture),
+                   "--threads", "1", "--sessions", Threads, "--batch-size", stack.Batch.ToString(CultureInfo.InvariantCulture),
                ])
             : (seed.Python,
                [
@@ -391,7 +391,8 @@ internal sealed partial class PeersBenchmark
             "committed at the end. Its API: FastAPI, `POST /search` with an `UploadFile` part `file`, `async def` handler doing the same transforms and " +
             "forward, then `select rowid, distance from vec_images where embedding match ? and k = ?`, JSON ids and distances; served by uvicorn on " +
             "127.0.0.1, one worker. **Ours**: `ImageFinder.Cli ingest` (Release build) with the ONNX copy of the weights, batch " +
-            $"{OurBatch}, {Threads} ONNX Runtime intra-op threads (one per core, as the seed's torch threads), and the API (`dotnet ImageFinder.Api.dll`, " +
+            $"{OurBatch}, {Threads} single-threaded ONNX Runtime sessions running batches side by side (the CLI's default for batch jobs: one per core; " +
+            $"the seed's torch runs {Threads} threads), and the API (`dotnet ImageFinder.Api.dll`, " +
             $"Production, {Threads} intra-op threads) serving the database our ingest wrote.");
         section.Paragraph(
             "**Ingest** is timed as a whole process, from starting it to its exit: interpreter or runtime start-up, imports, model load, a fresh " +

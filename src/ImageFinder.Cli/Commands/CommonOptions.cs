@@ -21,11 +21,31 @@ internal static class CommonOptions
         DefaultValueFactory = _ => new ImageFinderOptions().ModelPath,
     };
 
-    public static Option<int> Threads() => new("--threads")
+    public static Option<int?> Threads() => new("--threads")
     {
-        Description = "ONNX Runtime intra-op threads (default: one per core).",
-        DefaultValueFactory = _ => Environment.ProcessorCount,
+        Description = "ONNX Runtime intra-op threads per session (default: the cores divided among the sessions).",
     };
+
+    public static Option<int?> Sessions() => new("--sessions")
+    {
+        Description = "ONNX Runtime sessions running batches side by side (default: the cores divided by --threads; without --threads, one single-threaded session per core, the fastest for a batch job).",
+    };
+
+    /// <summary>
+    /// Threads per session and sessions for a batch job: whichever is given fills the cores with the other; with
+    /// neither, one single-threaded session per core (the highest throughput on a CPU; see <c>ImageFinder:InferenceSessions</c>).
+    /// </summary>
+    public static (int Threads, int Sessions) Inference(ParseResult parse, Option<int?> threads, Option<int?> sessions)
+    {
+        var cores = Environment.ProcessorCount;
+        return (parse.GetValue(threads), parse.GetValue(sessions)) switch
+        {
+            ({ } t, { } s) => (t, s),
+            ({ } t, null) => (t, Math.Max(1, cores / Math.Max(1, t))),
+            (null, { } s) => (Math.Max(1, cores / Math.Max(1, s)), s),
+            _ => (1, cores),
+        };
+    }
 
     public static Option<int> BatchSize() => new("--batch-size")
     {
@@ -49,6 +69,11 @@ internal static class CommonOptions
         catch (NativeLibraryMissingException e)
         {
             failures.Add(e.Message);
+        }
+
+        if (options.IntraOpThreads < 1 || options.InferenceSessions < 1)
+        {
+            failures.Add($"--threads ({options.IntraOpThreads}) and --sessions ({options.InferenceSessions}) must be at least 1.");
         }
 
         var result = new ImageFinderOptionsValidator().Validate(null, options);

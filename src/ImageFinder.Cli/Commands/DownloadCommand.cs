@@ -56,10 +56,11 @@ internal static class DownloadCommand
         var database = CommonOptions.Database();
         var model = CommonOptions.Model();
         var threads = CommonOptions.Threads();
+        var sessions = CommonOptions.Sessions();
         var batchSize = CommonOptions.BatchSize();
         var command = new Command("download", "Download the images listed in a CSV of URLs into a folder; files already there are skipped.")
         {
-            csv, output, ingest, concurrency, retries, retryDelay, timeout, maxBytes, database, model, threads, batchSize,
+            csv, output, ingest, concurrency, retries, retryDelay, timeout, maxBytes, database, model, threads, sessions, batchSize,
         };
 
         command.SetAction((parse, cancellationToken) =>
@@ -80,7 +81,8 @@ internal static class DownloadCommand
                     {
                         Database = parse.GetValue(database)!,
                         ModelPath = parse.GetValue(model)!,
-                        IntraOpThreads = parse.GetValue(threads),
+                        IntraOpThreads = CommonOptions.Inference(parse, threads, sessions).Threads,
+                        InferenceSessions = CommonOptions.Inference(parse, threads, sessions).Sessions,
                         MaxBatchSize = parse.GetValue(batchSize),
                     }
                     : null,

@@ -30,10 +30,11 @@ internal static class EvaluateCommand
         var database = CommonOptions.Database();
         var model = CommonOptions.Model();
         var threads = CommonOptions.Threads();
+        var sessions = CommonOptions.Sessions();
         var batchSize = CommonOptions.BatchSize();
         var command = new Command("evaluate", "Leave-one-out retrieval evaluation of a folder-per-class collection: precision@1/3/10, recall@k, mAP, per class.")
         {
-            folder, format, jsonFile, confusions, database, model, threads, batchSize,
+            folder, format, jsonFile, confusions, database, model, threads, sessions, batchSize,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(folder)!,
@@ -44,7 +45,8 @@ internal static class EvaluateCommand
             {
                 Database = parse.GetValue(database)!,
                 ModelPath = parse.GetValue(model)!,
-                IntraOpThreads = parse.GetValue(threads),
+                IntraOpThreads = CommonOptions.Inference(parse, threads, sessions).Threads,
+                InferenceSessions = CommonOptions.Inference(parse, threads, sessions).Sessions,
                 MaxBatchSize = parse.GetValue(batchSize),
             },
             parse.InvocationConfiguration.Output,

@@ -23,6 +23,7 @@ internal static class IngestCommand
         var database = CommonOptions.Database();
         var model = CommonOptions.Model();
         var threads = CommonOptions.Threads();
+        var sessions = CommonOptions.Sessions();
         var batchSize = CommonOptions.BatchSize();
         var metric = CommonOptions.Metric();
         var prune = new Option<bool>("--prune")
@@ -35,7 +36,7 @@ internal static class IngestCommand
         };
         var command = new Command("ingest", "Embed the images of a folder into the database; only new or changed files are embedded.")
         {
-            folder, database, model, threads, batchSize, metric, prune, watch,
+            folder, database, model, threads, sessions, batchSize, metric, prune, watch,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(
@@ -46,7 +47,8 @@ internal static class IngestCommand
             {
                 Database = parse.GetValue(database)!,
                 ModelPath = parse.GetValue(model)!,
-                IntraOpThreads = parse.GetValue(threads),
+                IntraOpThreads = CommonOptions.Inference(parse, threads, sessions).Threads,
+                InferenceSessions = CommonOptions.Inference(parse, threads, sessions).Sessions,
                 MaxBatchSize = parse.GetValue(batchSize),
                 Metric = parse.GetValue(metric),
             },

@@ -34,7 +34,7 @@ internal static class ModelCheckCommand
             parse.GetValue(input)!,
             parse.GetValue(expected)!,
             parse.GetValue(tolerance),
-            parse.GetValue(threads),
+            parse.GetValue(threads) ?? Environment.ProcessorCount,
             parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error));
         return command;

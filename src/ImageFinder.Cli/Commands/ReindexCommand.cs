@@ -28,12 +28,13 @@ internal static class ReindexCommand
         var model = CommonOptions.Model();
         model.Description = "The ONNX model to re-embed with; its card is the .json file beside it.";
         var threads = CommonOptions.Threads();
+        var sessions = CommonOptions.Sessions();
         var batchSize = CommonOptions.BatchSize();
         var metric = CommonOptions.Metric();
         metric.Description = "Distance metric of the new database: l2, cosine or l1 (default: the old database's).";
         var command = new Command("reindex", "Re-embed every image of a collection with another model into a new database, keeping ids, sources, labels and added times.")
         {
-            database, model, output, threads, batchSize, metric,
+            database, model, output, threads, sessions, batchSize, metric,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(
@@ -42,7 +43,8 @@ internal static class ReindexCommand
             {
                 Database = parse.GetValue(output)!,
                 ModelPath = parse.GetValue(model)!,
-                IntraOpThreads = parse.GetValue(threads),
+                IntraOpThreads = CommonOptions.Inference(parse, threads, sessions).Threads,
+                InferenceSessions = CommonOptions.Inference(parse, threads, sessions).Sessions,
                 MaxBatchSize = parse.GetValue(batchSize),
                 Metric = parse.GetValue(metric),
             },

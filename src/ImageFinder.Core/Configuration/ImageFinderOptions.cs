@@ -22,6 +22,10 @@ public sealed class ImageFinderOptions
     [Range(1, 1024, ErrorMessage = "ImageFinder:IntraOpThreads must be from 1 to 1024.")]
     public int IntraOpThreads { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>ONNX Runtime sessions running batches side by side, each with <see cref="IntraOpThreads"/> threads (see <see cref="EmbedderOptions.Sessions"/>).</summary>
+    [Range(1, 64, ErrorMessage = "ImageFinder:InferenceSessions must be from 1 to 64.")]
+    public int InferenceSessions { get; set; } = 1;
+
     /// <summary>Most images in one inference run (concurrent requests are batched up to this).</summary>
     [Range(1, 256, ErrorMessage = "ImageFinder:MaxBatchSize must be from 1 to 256.")]
     public int MaxBatchSize { get; set; } = 8;
@@ -99,6 +103,7 @@ public sealed class ImageFinderOptions
     {
         ModelPath = Path.GetFullPath(ModelPath),
         IntraOpThreads = IntraOpThreads,
+        Sessions = InferenceSessions,
         MaxBatchSize = MaxBatchSize,
         QueueCapacity = InferenceQueueCapacity,
         MaxImagePixels = MaxImagePixels,

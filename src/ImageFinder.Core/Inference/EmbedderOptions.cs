@@ -9,6 +9,14 @@ public sealed record EmbedderOptions
     /// <summary>ONNX Runtime intra-op threads; default: one per core.</summary>
     public int IntraOpThreads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// ONNX Runtime sessions of the model that run batches side by side, each with <see cref="IntraOpThreads"/> threads;
+    /// default one. On a CPU, one run on all cores has the lowest latency (a lone API request), while one
+    /// single-threaded session per core has the highest throughput (an ingest job): no run waits for the slowest
+    /// thread of each operator. The sessions share their prepacked weights.
+    /// </summary>
+    public int Sessions { get; init; } = 1;
+
     /// <summary>Whether idle ONNX Runtime threads busy-wait (see <see cref="OnnxSession.Load"/>); off by default.</summary>
     public bool AllowSpinning { get; init; }
 

@@ -3,15 +3,15 @@ using System.Threading.Channels;
 namespace ImageFinder.Inference;
 
 /// <summary>
-/// Serialises inference on one dedicated thread and batches whatever is waiting into a single ONNX Runtime
-/// run (up to <c>maxBatchSize</c>). One session runs at a time with all intra-op threads, which is the
-/// fastest use of a CPU: concurrent runs would only fight over the same cores. Requests that arrive while a
-/// run is in progress form the next batch, so batching costs a lone request no added wait. The queue is
-/// bounded; <see cref="TryEnqueue"/> refuses when it is full, so callers can shed load instead of piling up.
+/// Runs inference on one dedicated thread per session and batches whatever is waiting into a single ONNX Runtime
+/// run (up to <c>maxBatchSize</c>). With one session (the default) runs are serialised and each uses all the
+/// intra-op threads it was given; with several, each session's thread takes the next batch when its run ends, so
+/// runs overlap on the cores they were sized for. Requests that arrive while a run is in progress form the next
+/// batch, so batching costs a lone request no added wait. The queue is bounded; <see cref="TryEnqueue"/> refuses
+/// when it is full, so callers can shed load instead of piling up.
 /// </summary>
 public sealed class InferenceQueue : IDisposable
 {
-    private readonly OnnxSession session;
     private readonly string inputName;
     private readonly string outputName;
     private readonly int tensorLength;
@@ -19,17 +19,22 @@ public sealed class InferenceQueue : IDisposable
     private readonly int dimension;
     private readonly int maxBatchSize;
     private readonly Channel<Request> requests;
-    private readonly Thread worker;
-    private readonly float[] batchBuffer;
+    private readonly Thread[] workers;
     private readonly int capacity;
     private long runs;
     private long images;
 
     public InferenceQueue(OnnxSession session, ModelCard card, int maxBatchSize, int capacity)
+        : this([session], card, maxBatchSize, capacity)
+    {
+    }
+
+    /// <summary>A queue served by <paramref name="sessions"/>, one thread each.</summary>
+    public InferenceQueue(IReadOnlyList<OnnxSession> sessions, ModelCard card, int maxBatchSize, int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        this.session = session;
+        ArgumentOutOfRangeException.ThrowIfZero(sessions.Count);
         inputName = card.Input!;
         outputName = card.Output!;
         cropSize = card.CropSize;
@@ -37,16 +42,20 @@ public sealed class InferenceQueue : IDisposable
         dimension = card.Dimension;
         this.maxBatchSize = maxBatchSize;
         this.capacity = capacity;
-        // Not pinned: ONNX Runtime pins it for the length of each run only.
-        batchBuffer = GC.AllocateUninitializedArray<float>(tensorLength * maxBatchSize);
         requests = Channel.CreateBounded<Request>(new BoundedChannelOptions(capacity)
         {
-            SingleReader = true,
+            SingleReader = sessions.Count == 1,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        worker = new Thread(Work) { IsBackground = true, Name = "ImageFinder inference" };
-        worker.Start();
+        workers = [.. sessions.Select((session, i) => new Thread(() => Work(session)) { IsBackground = true, Name = $"ImageFinder inference {i + 1}" })];
+        foreach (var worker in workers)
+        {
+            worker.Start();
+        }
     }
+
+    /// <summary>Sessions serving the queue, each on its own thread.</summary>
+    public int Sessions => workers.Length;
 
     /// <summary>Requests waiting to run.</summary>
     public int Pending => requests.Reader.Count;
@@ -79,7 +88,10 @@ public sealed class InferenceQueue : IDisposable
     public void Dispose()
     {
         requests.Writer.TryComplete();
-        worker.Join();
+        foreach (var worker in workers)
+        {
+            worker.Join();
+        }
     }
 
     private Request Create(float[] tensor, CancellationToken cancellationToken)
@@ -92,10 +104,12 @@ public sealed class InferenceQueue : IDisposable
         return new Request(tensor, new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
     }
 
-    private void Work()
+    private void Work(OnnxSession session)
     {
         var reader = requests.Reader;
         var batch = new List<Request>(maxBatchSize);
+        // Not pinned: ONNX Runtime pins it for the length of each run only.
+        var batchBuffer = GC.AllocateUninitializedArray<float>(tensorLength * maxBatchSize);
         // A dedicated thread, not a pool thread: blocking here while idle starves nobody.
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
@@ -113,12 +127,12 @@ public sealed class InferenceQueue : IDisposable
 
             if (batch.Count > 0)
             {
-                RunBatch(batch);
+                RunBatch(session, batch, batchBuffer);
             }
         }
     }
 
-    private void RunBatch(List<Request> batch)
+    private void RunBatch(OnnxSession session, List<Request> batch, float[] batchBuffer)
     {
         try
         {

@@ -2,17 +2,19 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using ImageFinder.Imaging;
+using Microsoft.ML.OnnxRuntime;
 
 namespace ImageFinder.Inference;
 
 /// <summary>
 /// The CNN embedder: libvips preprocessing as the model card says, then the ONNX model (ResNet-50 by
-/// default: <c>[N,3,224,224]</c> in, pooled <c>[N,2048]</c> features out) through one shared session and an
-/// <see cref="InferenceQueue"/> that batches concurrent requests into one run.
+/// default: <c>[N,3,224,224]</c> in, pooled <c>[N,2048]</c> features out) through its sessions (one by default,
+/// sharing their prepacked weights) and an <see cref="InferenceQueue"/> that batches concurrent requests into one run.
 /// </summary>
 public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
 {
-    private readonly OnnxSession session;
+    private readonly OnnxSession[] sessions;
+    private readonly PrePackedWeightsContainer sharedWeights;
     private readonly InferenceQueue queue;
     private readonly SemaphoreSlim decodeSlots;
     private readonly int admissionLimit;
@@ -20,14 +22,15 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     private int decoding;
     private int peakDecoding;
 
-    private OnnxImageEmbedder(OnnxSession session, ModelCard card, string sha256, EmbedderOptions options)
+    private OnnxImageEmbedder(OnnxSession[] sessions, PrePackedWeightsContainer sharedWeights, ModelCard card, string sha256, EmbedderOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.DecodeConcurrency, 1);
-        this.session = session;
+        this.sessions = sessions;
+        this.sharedWeights = sharedWeights;
         Card = card;
-        Model = new EmbeddingModel(card.Name, card.Description, card.Dimension, session.ModelPath, sha256);
+        Model = new EmbeddingModel(card.Name, card.Description, card.Dimension, sessions[0].ModelPath, sha256);
         Preprocessor = new ImagePreprocessor(card.Preprocessing, options.MaxImagePixels);
-        queue = new InferenceQueue(session, card, options.MaxBatchSize, options.QueueCapacity);
+        queue = new InferenceQueue(sessions, card, options.MaxBatchSize, options.QueueCapacity);
         decodeSlots = new SemaphoreSlim(options.DecodeConcurrency, options.DecodeConcurrency);
         // Requests inside EmbedAsync (waiting for a decode slot, decoding, or queued for inference) are bounded too.
         admissionLimit = options.QueueCapacity + options.DecodeConcurrency;
@@ -47,15 +50,23 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     /// <summary>Loads the model and its card, and checks they fit together.</summary>
     public static OnnxImageEmbedder Load(EmbedderOptions options)
     {
-        var session = OnnxSession.Load(options.ModelPath, options.IntraOpThreads, options.AllowSpinning);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Sessions, 1);
+        var sharedWeights = new PrePackedWeightsContainer();
+        var sessions = new List<OnnxSession>(options.Sessions);
         try
         {
-            var card = ModelCard.Load(options.ModelPath, session);
-            return new OnnxImageEmbedder(session, card, FileSha256(options.ModelPath), options);
+            while (sessions.Count < options.Sessions)
+            {
+                sessions.Add(OnnxSession.Load(options.ModelPath, options.IntraOpThreads, options.AllowSpinning, sharedWeights));
+            }
+
+            var card = ModelCard.Load(options.ModelPath, sessions[0]);
+            return new OnnxImageEmbedder([.. sessions], sharedWeights, card, FileSha256(options.ModelPath), options);
         }
         catch
         {
-            session.Dispose();
+            sessions.ForEach(session => session.Dispose());
+            sharedWeights.Dispose();
             throw;
         }
     }
@@ -159,7 +170,12 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     public void Dispose()
     {
         queue.Dispose();
-        session.Dispose();
+        foreach (var session in sessions)
+        {
+            session.Dispose();
+        }
+
+        sharedWeights.Dispose();
         decodeSlots.Dispose();
     }
 

@@ -45,7 +45,11 @@ public sealed class OnnxSession : IDisposable
     /// Whether ONNX Runtime's idle intra-op threads busy-wait for the next operator. Spinning shaves a little
     /// latency off a run but burns the cores that image decoding needs between runs.
     /// </param>
-    public static OnnxSession Load(string modelPath, int intraOpThreads, bool allowSpinning = false)
+    /// <param name="sharedWeights">
+    /// ONNX Runtime's container for weights it has re-laid-out for its kernels: sessions of one model loaded with the
+    /// same container keep one copy of them instead of one each. The container must outlive the sessions.
+    /// </param>
+    public static OnnxSession Load(string modelPath, int intraOpThreads, bool allowSpinning = false, PrePackedWeightsContainer? sharedWeights = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(intraOpThreads, 1);
         var fullPath = Path.GetFullPath(modelPath);
@@ -68,7 +72,7 @@ public sealed class OnnxSession : IDisposable
 
         // ONNX Runtime does not validate config keys: a typo here would be silently ignored (see the session tests).
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
-        var session = new InferenceSession(fullPath, options);
+        var session = sharedWeights is null ? new InferenceSession(fullPath, options) : new InferenceSession(fullPath, options, sharedWeights);
         try
         {
             return new OnnxSession(fullPath, session);

@@ -41,6 +41,16 @@ public sealed class StartupTests : IDisposable
         Assert.Contains("MaxBatchSize", error.Message);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65")]
+    public async Task InferenceSessions_out_of_range_fails_host_start_up_naming_the_setting(string sessions)
+    {
+        var error = await FailedStartup.CatchAsync(temp.Combine("x.db"), new Dictionary<string, string?> { ["ImageFinder:InferenceSessions"] = sessions });
+
+        Assert.Contains("ImageFinder:InferenceSessions", error.Message);
+    }
+
     [Fact]
     public void DefaultK_above_MaxK_is_rejected_naming_both_settings()
     {

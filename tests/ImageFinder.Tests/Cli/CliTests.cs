@@ -1,3 +1,5 @@
+using System.CommandLine;
+using ImageFinder.Cli.Commands;
 using ImageFinder.Tests.Support;
 
 namespace ImageFinder.Tests.Cli;
@@ -75,6 +77,53 @@ public sealed class CliTests : IDisposable
     }
 
     public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public void Threads_and_sessions_fill_the_cores_when_one_is_left_out()
+    {
+        var cores = Environment.ProcessorCount;
+        var threads = CommonOptions.Threads();
+        var sessions = CommonOptions.Sessions();
+        (int, int) Resolve(params string[] args) => CommonOptions.Inference(new RootCommand { threads, sessions }.Parse(args), threads, sessions);
+
+        Assert.Equal((1, cores), Resolve());                                  // neither: one single-threaded session per core
+        Assert.Equal((2, Math.Max(1, cores / 2)), Resolve("--threads", "2")); // threads: sessions fill the cores
+        Assert.Equal((Math.Max(1, cores / 2), 2), Resolve("--sessions", "2")); // sessions: threads fill the cores
+        Assert.Equal((3, 5), Resolve("--threads", "3", "--sessions", "5"));   // both: as given
+    }
+
+    [Fact]
+    public async Task Ingest_with_two_single_threaded_sessions_stores_the_vectors_one_session_does()
+    {
+        var paths = TestImages.WriteCollection(Images, 6);
+        var (exitCode, output, _) = await CliRunner.RunAsync("ingest", "--folder", Images, "--db", Database, "--model", TestModel.Path, "--sessions", "2", "--threads", "1", "--batch-size", "2");
+        Assert.Equal(0, exitCode);
+        Assert.Contains("done: 6 added", output);
+
+        var other = temp.Combine("one-session.db");
+        Assert.Equal(0, (await CliRunner.RunAsync("ingest", "--folder", Images, "--db", other, "--model", TestModel.Path, "--sessions", "1", "--threads", "2")).ExitCode);
+
+        // The same two nearest files at the same distances in both databases (ids may differ: the decoders race).
+        static string[] Answer(string output) => [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(line => line[(line.IndexOf('\t') + 1)..])];
+        foreach (var path in paths.Take(3))
+        {
+            var two = await CliRunner.RunAsync("search", "--image", path, "-k", "2", "--db", Database, "--model", TestModel.Path);
+            var one = await CliRunner.RunAsync("search", "--image", path, "-k", "2", "--db", other, "--model", TestModel.Path);
+            Assert.Equal(2, Answer(two.Output).Length);
+            Assert.Equal(Answer(one.Output), Answer(two.Output));
+        }
+    }
+
+    [Fact]
+    public async Task Zero_sessions_is_a_clear_error_naming_the_option()
+    {
+        Directory.CreateDirectory(Images);
+        var (exitCode, _, error) = await CliRunner.RunAsync("ingest", "--folder", Images, "--db", Database, "--model", TestModel.Path, "--sessions", "0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--sessions", error);
+        Assert.False(File.Exists(Database));
+    }
 
     private Task<(int ExitCode, string Output, string Error)> Ingest() =>
         CliRunner.RunAsync("ingest", "--folder", Images, "--db", Database, "--model", TestModel.Path, "--threads", "2");

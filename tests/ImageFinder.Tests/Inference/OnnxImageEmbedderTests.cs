@@ -76,6 +76,31 @@ public sealed class OnnxImageEmbedderTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_sessions_side_by_side_give_the_vectors_of_one_and_share_the_work()
+    {
+        using var two = OnnxImageEmbedder.Load(TestModel.Options() with { IntraOpThreads = 1, Sessions = 2, MaxBatchSize = 2 });
+        var images = Enumerable.Range(40, 16).Select(i => TestImages.Pattern(i, 120, 90)).ToArray();
+        var single = new List<float[]>();
+        foreach (var image in images)
+        {
+            single.Add((await embedder.EmbedAsync(image)).Vector);
+        }
+
+        var concurrent = await Task.WhenAll(images.Select(image => Task.Run(() => two.EmbedAsync(image))));
+
+        Assert.Equal(2, two.Queue.Sessions);
+        for (var i = 0; i < images.Length; i++)
+        {
+            Assert.True(TensorPrimitives.Distance(single[i], concurrent[i].Vector) < 1e-3f, $"image {i} differs with two sessions");
+        }
+
+        // 16 images in batches of at most 2: at least 8 runs, whichever session ran them.
+        var (runs, count) = two.Queue.Statistics;
+        Assert.Equal(16, count);
+        Assert.InRange(runs, 8, 16);
+    }
+
+    [Fact]
     public async Task A_full_queue_refuses_at_once_and_every_accepted_request_completes()
     {
         using var small = OnnxImageEmbedder.Load(TestModel.Options(maxBatchSize: 1) with { QueueCapacity = 2 });

@@ -156,6 +156,86 @@ public sealed class VectorStoreTests : IDisposable
         Assert.Equal("wal", command.ExecuteScalar());
     }
 
+    [Fact]
+    public async Task Stored_vectors_read_back_bit_for_bit_from_sqlite_vecs_chunks_after_updates_and_deletes()
+    {
+        using var store = VectorStore.Open(temp.Combine("v.db"), new CollectionInfo("m", 5));
+        var random = new Random(7);
+        float[] Vector() => [.. Enumerable.Range(0, 5).Select(_ => (float)random.NextDouble() - 0.5f)];
+
+        // More rows than one chunk holds, so the rows are spread over several chunks and slots.
+        var vectors = Enumerable.Range(0, 30).ToDictionary(i => $"s{i}", _ => Vector());
+        var written = await store.WriteBatchAsync([.. vectors.Select(v => Record(v.Key, v.Value))]);
+        var ids = written.Select(w => w.Id).ToArray();
+        vectors["s3"] = Vector();
+        await store.WriteBatchAsync([Record("s3", vectors["s3"])]);
+        Assert.True(await store.DeleteAsync(ids[10]));
+
+        Assert.True(store.ReadsChunksDirectly);
+        var read = new float[ids.Length * 5];
+        var found = store.ReadVectors(ids, read);
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            Assert.Equal(i != 10, found[i]);
+            if (i != 10)
+            {
+                Assert.Equal(vectors[$"s{i}"], read.AsSpan(i * 5, 5).ToArray());
+            }
+        }
+
+        Assert.Equal([false], store.ReadVectors([ids[^1] + 1], new float[5]));
+    }
+
+    [Fact]
+    public async Task A_database_whose_vec0_tables_have_another_layout_is_read_through_sqlite_vecs_point_query()
+    {
+        var path = temp.Combine("v.db");
+        using (var store = VectorStore.Open(path, new CollectionInfo("m", 2)))
+        {
+            await store.WriteBatchAsync([Record("a", [1, 2])]);
+        }
+
+        // As another sqlite-vec version might name its tables: the check at open must notice and fall back.
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "alter table vec_images_rowids rename column chunk_offset to slot";
+            command.ExecuteNonQuery();
+        }
+
+        using var reopened = VectorStore.Open(path, new CollectionInfo("m", 2));
+        Assert.False(reopened.ReadsChunksDirectly);
+    }
+
+    [Fact]
+    public void The_layout_check_compares_a_row_read_both_ways()
+    {
+        // Plain tables with sqlite-vec's names: vec_images answers [1, 2] for image 1; the chunk holds it at slot 1.
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            create table vec_images (image_id integer primary key, embedding blob);
+            create table vec_images_rowids (rowid integer primary key, id, chunk_id integer, chunk_offset integer);
+            create table vec_images_vector_chunks00 (rowid primary key, vectors blob not null);
+            insert into vec_images values (1, $expected);
+            insert into vec_images_rowids values (1, null, 1, $slot);
+            insert into vec_images_vector_chunks00 values (1, $chunk);
+            """;
+        byte[] expected = [.. BitConverter.GetBytes(1f), .. BitConverter.GetBytes(2f)];
+        command.Parameters.AddWithValue("$expected", expected);
+        command.Parameters.AddWithValue("$chunk", (byte[])[.. new byte[8], .. expected]);
+        command.Parameters.AddWithValue("$slot", 0);
+        command.ExecuteNonQuery();
+        Assert.False(VecChunkReader.Verify(connection, 2));
+
+        command.CommandText = "update vec_images_rowids set chunk_offset = 1";
+        command.ExecuteNonQuery();
+        Assert.True(VecChunkReader.Verify(connection, 2));
+    }
+
     public void Dispose() => temp.Dispose();
 
     private static ImageRecord Record(string source, float[] vector) =>
