@@ -85,6 +85,10 @@ internal sealed class ApiServer : IAsyncDisposable
     public long ResidentBytes() =>
         ProcessMemory.ResidentBytes(process.Id) ?? throw new InvalidOperationException("The API process has exited: " + process.OutputTail);
 
+    /// <summary>The file-backed part of the API process's resident set now (RssFile: the memory-mapped database, libraries).</summary>
+    public long FileBackedBytes() =>
+        ProcessMemory.FileBackedBytes(process.Id) ?? throw new InvalidOperationException("The API process has exited: " + process.OutputTail);
+
     public async ValueTask DisposeAsync()
     {
         await process.StopAsync();

@@ -11,6 +11,12 @@ internal static class ProcessMemory
     /// <summary>Resident set size now (VmRSS) in bytes; null once the process is gone.</summary>
     public static long? ResidentBytes(int processId) => ReadKilobytes(processId, "VmRSS:") * 1024;
 
+    /// <summary>
+    /// The file-backed part of the resident set now (RssFile: mapped files such as a memory-mapped database and the
+    /// native libraries; pages the kernel can drop and re-read) in bytes; null once the process is gone.
+    /// </summary>
+    public static long? FileBackedBytes(int processId) => ReadKilobytes(processId, "RssFile:") * 1024;
+
     private static long? ReadKilobytes(int processId, string key)
     {
         try

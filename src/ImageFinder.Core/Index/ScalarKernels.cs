@@ -65,25 +65,16 @@ public static class ScalarKernels
         Bounded<Magnitude>(code, scale, centred, limit, path);
 
     private static float Bounded<TTerm>(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred, float limit, KernelPath path)
-        where TTerm : struct, ITerm
-    {
-        var sum = 0f;
-        for (var d = 0; d < code.Length; d += BoundedBlock)
-        {
-            var length = Math.Min(BoundedBlock, code.Length - d);
-            sum += Sum<TTerm>(code.Slice(d, length), scale.Slice(d, length), centred.Slice(d, length), path);
-            if (sum > limit)
-            {
-                break;
-            }
-        }
+        where TTerm : struct, ITerm => Sum<TTerm>(code, scale, centred, path, limit);
 
-        return sum;
-    }
-
-    /// <summary>Σ term(scale_d · code_d − centred_d) on <paramref name="path"/>, its scalar loop finishing what the vector loop leaves.</summary>
+    /// <summary>
+    /// Σ term(scale_d · code_d − centred_d) on <paramref name="path"/>, its scalar loop finishing what the vector loop
+    /// leaves. With a finite <paramref name="limit"/> the partial sum is compared with it after every
+    /// <see cref="BoundedBlock"/> dimensions, inside the one loop (the accumulators stay in registers), and the sum so
+    /// far is returned once it is past the limit.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Sum<TTerm>(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred, KernelPath path)
+    private static float Sum<TTerm>(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred, KernelPath path, float limit = float.PositiveInfinity)
         where TTerm : struct, ITerm
     {
         if (scale.Length < code.Length || centred.Length < code.Length)
@@ -93,22 +84,27 @@ public static class ScalarKernels
 
         var done = 0;
         var sum = 0f;
+        var bounded = float.IsFinite(limit);
         if (path == KernelPath.Vector512 && code.Length >= 64)
         {
-            (sum, done) = SumVector512<TTerm>(code, scale, centred);
+            (sum, done) = SumVector512<TTerm>(code, scale, centred, bounded, limit);
         }
         else if (path == KernelPath.Avx2 && Avx2.IsSupported && Fma.IsSupported && code.Length >= 32)
         {
-            (sum, done) = SumAvx2<TTerm>(code, scale, centred);
+            (sum, done) = SumAvx2<TTerm>(code, scale, centred, bounded, limit);
         }
         else if (path != KernelPath.Scalar && code.Length >= 32)
         {
-            (sum, done) = SumVector256<TTerm>(code, scale, centred);
+            (sum, done) = SumVector256<TTerm>(code, scale, centred, bounded, limit);
         }
 
         for (var d = done; d < code.Length; d++)
         {
             sum += TTerm.Of((scale[d] * code[d]) - centred[d]);
+            if (bounded && ((d + 1) & (BoundedBlock - 1)) == 0 && sum > limit)
+            {
+                break;
+            }
         }
 
         return sum;
@@ -117,7 +113,7 @@ public static class ScalarKernels
     // The vector paths take 32 (or 64) dimensions per step: one load of signed bytes widened to four float vectors,
     // each difference t = scale · c − q accumulated as t² or |t| in its own register.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe (float Sum, int Done) SumAvx2<TTerm>(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred)
+    private static unsafe (float Sum, int Done) SumAvx2<TTerm>(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred, bool bounded, float limit)
         where TTerm : struct, ITerm
     {
         fixed (sbyte* c = code)
@@ -132,6 +128,10 @@ public static class ScalarKernels
                 a1 = TTerm.Add(a1, Difference(c, s, q, d + 8));
                 a2 = TTerm.Add(a2, Difference(c, s, q, d + 16));
                 a3 = TTerm.Add(a3, Difference(c, s, q, d + 24));
+                if (bounded && ((d + 32) & (BoundedBlock - 1)) == 0 && Vector256.Sum((a0 + a1) + (a2 + a3)) > limit)
+                {
+                    return (Vector256.Sum((a0 + a1) + (a2 + a3)), code.Length);
+                }
             }
 
             return (Vector256.Sum((a0 + a1) + (a2 + a3)), d);
@@ -144,7 +144,7 @@ public static class ScalarKernels
         Fma.MultiplySubtract(Avx.LoadVector256(s + d), Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(c + d)), Avx.LoadVector256(q + d));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (float Sum, int Done) SumVector256<TTerm>(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred)
+    private static (float Sum, int Done) SumVector256<TTerm>(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred, bool bounded, float limit)
         where TTerm : struct, ITerm
     {
         ref var c = ref MemoryMarshal.GetReference(code);
@@ -161,6 +161,10 @@ public static class ScalarKernels
             a1 = TTerm.Add(a1, Difference256(ref s, ref q, d + 8, w1));
             a2 = TTerm.Add(a2, Difference256(ref s, ref q, d + 16, w2));
             a3 = TTerm.Add(a3, Difference256(ref s, ref q, d + 24, w3));
+            if (bounded && ((d + 32) & (BoundedBlock - 1)) == 0 && Vector256.Sum((a0 + a1) + (a2 + a3)) > limit)
+            {
+                return (Vector256.Sum((a0 + a1) + (a2 + a3)), code.Length);
+            }
         }
 
         return (Vector256.Sum((a0 + a1) + (a2 + a3)), d);
@@ -171,7 +175,7 @@ public static class ScalarKernels
         Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref s, (nuint)d), Vector256.ConvertToSingle(codes), -Vector256.LoadUnsafe(ref q, (nuint)d));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (float Sum, int Done) SumVector512<TTerm>(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred)
+    private static (float Sum, int Done) SumVector512<TTerm>(ReadOnlySpan<sbyte> code, ReadOnlySpan<float> scale, ReadOnlySpan<float> centred, bool bounded, float limit)
         where TTerm : struct, ITerm
     {
         ref var c = ref MemoryMarshal.GetReference(code);
@@ -188,6 +192,10 @@ public static class ScalarKernels
             a1 = TTerm.Add(a1, Difference512(ref s, ref q, d + 16, w1));
             a2 = TTerm.Add(a2, Difference512(ref s, ref q, d + 32, w2));
             a3 = TTerm.Add(a3, Difference512(ref s, ref q, d + 48, w3));
+            if (bounded && ((d + 64) & (BoundedBlock - 1)) == 0 && Vector512.Sum((a0 + a1) + (a2 + a3)) > limit)
+            {
+                return (Vector512.Sum((a0 + a1) + (a2 + a3)), code.Length);
+            }
         }
 
         return (Vector512.Sum((a0 + a1) + (a2 + a3)), d);

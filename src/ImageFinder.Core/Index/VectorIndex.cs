@@ -42,6 +42,7 @@ public sealed class VectorIndex : IDisposable
     private readonly Dictionary<long, (int Cell, int Slot)> positions;
     private readonly List<PostingList> cells;
     private readonly float[]? centreNorms;
+    private readonly sbyte[]? centreCodes;
     private long dataVersion = -1;
     private bool disposed;
 
@@ -51,6 +52,7 @@ public sealed class VectorIndex : IDisposable
         Quantizer = quantizer;
         Centres = centres;
         centreNorms = centres is null ? null : KMeans.Norms(centres, cells.Count, quantizer.Dimension);
+        centreCodes = centres is null ? null : EncodeCentres(quantizer, centres, cells.Count);
         this.cells = cells;
         Version = version;
         CollectionId = collectionId;
@@ -347,7 +349,7 @@ public sealed class VectorIndex : IDisposable
             }
 
             Quantizer.Centre(probe, centred);
-            var scanned = Centres is null || probes >= cells.Count ? null : NearestCells(probe, probes, k);
+            var scanned = Centres is null || probes >= cells.Count ? null : NearestCells(probe, centred, probes, k);
             candidates = Scan(centred, k, scanned);
         }
         finally
@@ -583,19 +585,35 @@ public sealed class VectorIndex : IDisposable
     /// <summary>A threshold a little above <paramref name="bound"/>, so float rounding in the bounds never drops a true neighbour.</summary>
     private static float Slack(float bound) => bound + (BoundSlack * MathF.Abs(bound)) + 1e-6f;
 
-    /// <summary>The <paramref name="probes"/> cells nearest to the query, and more while they hold fewer than <paramref name="k"/> images (so a search finds k when the collection has them).</summary>
-    private int[] NearestCells(float[] probe, int probes, int k)
+    /// <summary>
+    /// The <paramref name="probes"/> cells nearest to the query, and more while they hold fewer than <paramref name="k"/>
+    /// images (so a search finds k when the collection has them). Every centre is ranked by its distance through its
+    /// 8-bit code (a quarter of the bytes of the float centres); the nearest 2 × probes + 8 of them are then ranked by
+    /// their exact distance, which picks the cells of the exact order unless a code's small error moved a centre past
+    /// that many others.
+    /// </summary>
+    private int[] NearestCells(float[] probe, float[] centred, int probes, int k)
     {
-        var scores = new (float Score, int Cell)[cells.Count];
+        var query = centred.AsSpan(0, Dimension);
+        var approximate = new (float Distance, int Cell)[cells.Count];
         for (var c = 0; c < cells.Count; c++)
         {
-            scores[c] = (centreNorms![c] - (2f * System.Numerics.Tensors.TensorPrimitives.Dot(probe, Centres.AsSpan(c * Dimension, Dimension))), c);
+            approximate[c] = (ScalarKernels.SquaredL2(centreCodes.AsSpan(c * Dimension, Dimension), Quantizer.Scale, query), c);
         }
 
-        Array.Sort(scores);
+        Array.Sort(approximate);
+        var shortlist = Math.Min(cells.Count, (2 * probes) + 8);
+        var exact = new (float Score, int Cell)[shortlist];
+        for (var i = 0; i < shortlist; i++)
+        {
+            var c = approximate[i].Cell;
+            exact[i] = (centreNorms![c] - (2f * System.Numerics.Tensors.TensorPrimitives.Dot(probe, Centres.AsSpan(c * Dimension, Dimension))), c);
+        }
+
+        Array.Sort(exact);
         var chosen = new List<int>(probes);
         var rows = 0;
-        foreach (var (_, cell) in scores)
+        foreach (var cell in exact.Select(e => e.Cell).Concat(approximate.Skip(shortlist).Select(a => a.Cell)))
         {
             if (chosen.Count >= probes && rows >= k)
             {
@@ -607,6 +625,20 @@ public sealed class VectorIndex : IDisposable
         }
 
         return chosen.ToArray();
+    }
+
+    /// <summary>The centres' 8-bit codes, for ranking them cheaply (<see cref="NearestCells"/>).</summary>
+    private static sbyte[] EncodeCentres(ScalarQuantizer quantizer, float[] centres, int count)
+    {
+        var dimension = quantizer.Dimension;
+        var codes = new sbyte[count * dimension];
+        var scratch = new float[dimension];
+        for (var c = 0; c < count; c++)
+        {
+            quantizer.Encode(centres.AsSpan(c * dimension, dimension), codes.AsSpan(c * dimension, dimension), scratch);
+        }
+
+        return codes;
     }
 
     /// <summary>
