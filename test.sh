@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (npm for sqlite-vec, chromium, Python's onnx and
-# torch for the model scripts), checks formatting,
+# torch for the model scripts, redis-cli and the pinned garnet-server tool for the Garnet tests), checks formatting,
 # builds with warnings as errors, and runs the xunit suite (unit + integration through the real host and
 # the real native libraries, with the committed tiny model).
 set -euo pipefail
@@ -29,6 +29,15 @@ if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
     echo "chromium is missing and cannot be installed here (not root): the browser tests will fail. Install it (apt-get install chromium) or set CHROMIUM." >&2
   fi
 fi
+# redis-cli (Debian's redis-tools) for docker/garnet/cluster.sh, which forms the local Garnet cluster of the Garnet tests.
+if ! command -v redis-cli >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing redis-tools (redis-cli, for the Garnet cluster tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-tools >/dev/null
+  else
+    echo "redis-cli is missing and cannot be installed here (not root): the Garnet cluster tests will fail. Install it (apt-get install redis-tools)." >&2
+  fi
+fi
 # Python with onnx, numpy, torch and torchvision (Debian's packages) for the model scripts' tests: the
 # ResNet-50 fetch/convert script and the torchvision exporter (random weights: no download).
 if ! /usr/bin/python3 -c 'import onnx, numpy, torch, torchvision' >/dev/null 2>&1; then
@@ -44,6 +53,8 @@ fi
 export TEST_ARTIFACTS="${TEST_ARTIFACTS:-$(pwd)/test-artifacts}"
 
 native/install.sh
+# The garnet-server version pinned in .config/dotnet-tools.json, which docker/garnet/cluster.sh runs.
+dotnet tool restore
 # NuGet packages exactly as the lock files record them (versions in Directory.Packages.props).
 dotnet restore ImageFinder.sln --locked-mode -nologo -v quiet
 dotnet build ImageFinder.sln -c Release --no-restore -nologo -clp:ErrorsOnly
