@@ -22,7 +22,8 @@ internal sealed partial class PeersBenchmark
 {
     public const int K = 10;
 
-    private const int OurBatch = 16;
+    /// <summary>The CLI's default batch size, which our ingest runs with (its defaults, as a user runs it).</summary>
+    private const int OurBatch = 8;
     private const double Batch1Target = 2.0;
     private const double Batch16Target = 1.8;
     private const double SearchTarget = 0.55;
@@ -117,7 +118,7 @@ internal sealed partial class PeersBenchmark
             ? (BenchPaths.DotnetHost,
                [
                    context.Paths.CliDll, "ingest", "--folder", folder, "--db", database, "--model", seed.Onnx,
-                   "--threads", "1", "--sessions", Threads, "--batch-size", stack.Batch.ToString(CultureInfo.InvariantCulture),
+                   // The CLI's defaults, as a user runs it: one single-threaded session per core, batch 8.
                ])
             : (seed.Python,
                [
@@ -391,7 +392,7 @@ internal sealed partial class PeersBenchmark
             "committed at the end. Its API: FastAPI, `POST /search` with an `UploadFile` part `file`, `async def` handler doing the same transforms and " +
             "forward, then `select rowid, distance from vec_images where embedding match ? and k = ?`, JSON ids and distances; served by uvicorn on " +
             "127.0.0.1, one worker. **Ours**: `ImageFinder.Cli ingest` (Release build) with the ONNX copy of the weights, batch " +
-            $"{OurBatch}, {Threads} single-threaded ONNX Runtime sessions running batches side by side (the CLI's default for batch jobs: one per core; " +
+            $"{OurBatch}, {Threads} single-threaded ONNX Runtime sessions running batches side by side (the CLI's defaults for batch jobs, no options given: one session per core; " +
             $"the seed's torch runs {Threads} threads), and the API (`dotnet ImageFinder.Api.dll`, " +
             $"Production, {Threads} intra-op threads) serving the database our ingest wrote.");
         section.Paragraph(

@@ -653,7 +653,9 @@ public sealed class VectorIndex : IDisposable
         }
 
         candidates.Sort((a, b) => a.Lower.CompareTo(b.Lower));
-        var batch = Math.Max(k, 16);
+        // 32 a batch: the approximate default's candidates in one read (one transaction), and early stops still
+        // possible between batches of an exact search's larger candidate sets.
+        var batch = Math.Max(k, 32);
         var ids = new long[Math.Min(batch, candidates.Count)];
         var vectors = ArrayPool<float>.Shared.Rent(ids.Length * Dimension);
         var ranked = new List<(long Id, float Distance)>(candidates.Count);

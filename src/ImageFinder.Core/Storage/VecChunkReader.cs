@@ -22,6 +22,7 @@ internal sealed class VecChunkReader : IDisposable
     private readonly SqliteConnection connection;
     private readonly SqliteTransaction transaction;
     private readonly SqliteCommand locate;
+    private readonly SqliteCommand locateMany;
     private readonly int rowBytes;
 
     public VecChunkReader(SqliteConnection connection, int dimension)
@@ -33,6 +34,14 @@ internal sealed class VecChunkReader : IDisposable
         locate.Transaction = transaction;
         locate.CommandText = "select chunk_id, chunk_offset from vec_images_rowids where rowid = $id";
         locate.Parameters.Add("$id", SqliteType.Integer);
+        // Every location of a batch in one statement: the ids as a JSON array, json_each's key is the position.
+        locateMany = connection.CreateCommand();
+        locateMany.Transaction = transaction;
+        locateMany.CommandText = """
+            select ids.key, rowids.chunk_id, rowids.chunk_offset
+            from json_each($ids) as ids join vec_images_rowids as rowids on rowids.rowid = ids.value
+            """;
+        locateMany.Parameters.Add("$ids", SqliteType.Text);
     }
 
     /// <summary>
@@ -55,8 +64,38 @@ internal sealed class VecChunkReader : IDisposable
     /// <summary>Reads the vector of <paramref name="id"/> into <paramref name="destination"/>; false when there is no such row.</summary>
     public bool TryRead(long id, Span<float> destination) => TryRead(id, MemoryMarshal.AsBytes(destination));
 
+    /// <summary>
+    /// Reads the vectors of <paramref name="ids"/> into <paramref name="destination"/> (row i ← ids[i]), their locations
+    /// found in one statement; returns which were found.
+    /// </summary>
+    public bool[] ReadMany(ReadOnlySpan<long> ids, Span<float> destination)
+    {
+        var found = new bool[ids.Length];
+        var dimension = rowBytes / sizeof(float);
+        var locations = new List<(int Row, long Chunk, long Offset)>(ids.Length);
+        locateMany.Parameters[0].Value = "[" + string.Join(',', ids.ToArray()) + "]";
+        using (var reader = locateMany.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                if (!reader.IsDBNull(1))
+                {
+                    locations.Add(((int)reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2) * rowBytes));
+                }
+            }
+        }
+
+        foreach (var (row, chunk, offset) in locations)
+        {
+            found[row] = ReadAt(chunk, offset, MemoryMarshal.AsBytes(destination.Slice(row * dimension, dimension)));
+        }
+
+        return found;
+    }
+
     public void Dispose()
     {
+        locateMany.Dispose();
         locate.Dispose();
         transaction.Dispose();
     }
@@ -104,6 +143,11 @@ internal sealed class VecChunkReader : IDisposable
             offset = found.GetInt64(1) * rowBytes;
         }
 
+        return ReadAt(chunk, offset, destination);
+    }
+
+    private bool ReadAt(long chunk, long offset, Span<byte> destination)
+    {
         using var blob = new SqliteBlob(connection, VectorChunks, "vectors", chunk, readOnly: true);
         if (offset + rowBytes > blob.Length)
         {

@@ -166,15 +166,13 @@ public sealed class VectorStore : IDisposable
         var sources = new Dictionary<long, string>(ids.Count);
         using var lease = RentReader();
         using var command = lease.Connection.CreateCommand();
-        command.CommandText = "select source from images where id = $id";
-        var parameter = command.Parameters.Add("$id", SqliteType.Integer);
-        foreach (var id in ids)
+        // One statement for the whole list (the ids as a JSON array), not one query per id.
+        command.CommandText = "select images.id, images.source from json_each($ids) as ids join images on images.id = ids.value";
+        command.Parameters.AddWithValue("$ids", "[" + string.Join(',', ids) + "]");
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            parameter.Value = id;
-            if (command.ExecuteScalar() is string source)
-            {
-                sources[id] = source;
-            }
+            sources[reader.GetInt64(0)] = reader.GetString(1);
         }
 
         return sources;
@@ -189,19 +187,14 @@ public sealed class VectorStore : IDisposable
             throw new ArgumentException("Destination is too small.", nameof(destination));
         }
 
-        var found = new bool[ids.Length];
         using var lease = RentReader();
         if (ReadsChunksDirectly)
         {
             using var chunks = new VecChunkReader(lease.Connection, dimension);
-            for (var i = 0; i < ids.Length; i++)
-            {
-                found[i] = chunks.TryRead(ids[i], destination.Slice(i * dimension, dimension));
-            }
-
-            return found;
+            return chunks.ReadMany(ids, destination);
         }
 
+        var found = new bool[ids.Length];
         using var command = lease.Connection.CreateCommand();
         command.CommandText = "select embedding from vec_images where image_id = $id";
         var parameter = command.Parameters.Add("$id", SqliteType.Integer);

@@ -185,6 +185,10 @@ public sealed class VectorStoreTests : IDisposable
         }
 
         Assert.Equal([false], store.ReadVectors([ids[^1] + 1], new float[5]));
+
+        // Sources of a list in one statement: the deleted and the unknown id are left out.
+        var sources = store.ReadSources([ids[2], ids[10], ids[^1] + 1, ids[29]]);
+        Assert.Equal(new Dictionary<long, string> { [ids[2]] = "s2", [ids[29]] = "s29" }, sources);
     }
 
     [Fact]
