@@ -642,8 +642,8 @@ public sealed class VectorIndex : IDisposable
     }
 
     /// <summary>
-    /// Exact distances for the candidates, read in order of their lower bounds, a batch at a time: once the next lower
-    /// bound is above the k-th exact distance found, no candidate left can enter the answer, and reading stops.
+    /// Exact distances for the candidates, read one at a time in order of their lower bounds: once the next lower bound
+    /// is above the k-th exact distance found, no candidate left can enter the answer, and reading stops.
     /// </summary>
     private List<SearchHit> Rerank(float[] query, int k, List<Candidate> candidates)
     {
@@ -653,41 +653,26 @@ public sealed class VectorIndex : IDisposable
         }
 
         candidates.Sort((a, b) => a.Lower.CompareTo(b.Lower));
-        // 32 a batch: the approximate default's candidates in one read (one transaction), and early stops still
-        // possible between batches of an exact search's larger candidate sets.
-        var batch = Math.Max(k, 32);
-        var ids = new long[Math.Min(batch, candidates.Count)];
-        var vectors = ArrayPool<float>.Shared.Rent(ids.Length * Dimension);
+        var ids = candidates.Select(c => c.Id).ToArray();
         var ranked = new List<(long Id, float Distance)>(candidates.Count);
-        try
-        {
-            for (var start = 0; start < candidates.Count; start += batch)
+        // The k smallest exact distances so far (a max-heap): its top is the k-th.
+        var best = new PriorityQueue<float, float>(k + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
+        store.ReadVectorsInOrder(
+            ids,
+            next => best.Count < k || candidates[next].Lower <= Slack(IndexSpace(best.Peek())),
+            (row, vector) =>
             {
-                if (ranked.Count >= k && candidates[start].Lower > Slack(KthDistance(ranked, k)))
+                var distance = VectorDistance.Compute(Metric, query, vector);
+                ranked.Add((ids[row], distance));
+                if (best.Count < k)
                 {
-                    break;
+                    best.Enqueue(distance, distance);
                 }
-
-                var count = Math.Min(batch, candidates.Count - start);
-                for (var i = 0; i < count; i++)
+                else if (distance < best.Peek())
                 {
-                    ids[i] = candidates[start + i].Id;
+                    best.EnqueueDequeue(distance, distance);
                 }
-
-                var found = store.ReadVectors(ids.AsSpan(0, count), vectors);
-                for (var i = 0; i < count; i++)
-                {
-                    if (found[i])
-                    {
-                        ranked.Add((ids[i], VectorDistance.Compute(Metric, query, vectors.AsSpan(i * Dimension, Dimension))));
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(vectors);
-        }
+            });
 
         ranked.Sort((a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : a.Id.CompareTo(b.Id));
         var top = ranked.Take(k).ToList();
@@ -697,15 +682,10 @@ public sealed class VectorIndex : IDisposable
         return hits;
     }
 
-    /// <summary>The k-th smallest distance so far, in the index's space (L2 between unit vectors in a cosine collection).</summary>
-    private float KthDistance(List<(long Id, float Distance)> ranked, int k)
-    {
-        var distances = ranked.Select(r => r.Distance).ToArray();
-        Array.Sort(distances);
-        var kth = distances[k - 1];
+    /// <summary>A distance of the collection's metric in the index's space (L2 between unit vectors in a cosine collection), where the bounds are.</summary>
+    private float IndexSpace(float distance) =>
         // A cosine distance 1 − cos is half the squared L2 distance between the unit vectors the bounds are in.
-        return Metric == CollectionInfo.Cosine ? MathF.Sqrt(MathF.Max(0, 2 * kth)) : kth;
-    }
+        Metric == CollectionInfo.Cosine ? MathF.Sqrt(MathF.Max(0, 2 * distance)) : distance;
 
     /// <summary>Brings a loaded index in line with the database: rows whose id or version differ are re-read, rows gone are dropped.</summary>
     private bool Reconcile(out string reason)

@@ -72,25 +72,50 @@ internal sealed class VecChunkReader : IDisposable
     {
         var found = new bool[ids.Length];
         var dimension = rowBytes / sizeof(float);
-        var locations = new List<(int Row, long Chunk, long Offset)>(ids.Length);
-        locateMany.Parameters[0].Value = "[" + string.Join(',', ids.ToArray()) + "]";
-        using (var reader = locateMany.ExecuteReader())
+        var locations = LocateMany(ids);
+        for (var row = 0; row < ids.Length; row++)
         {
-            while (reader.Read())
+            if (locations[row] is var (chunk, offset))
             {
-                if (!reader.IsDBNull(1))
-                {
-                    locations.Add(((int)reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2) * rowBytes));
-                }
+                found[row] = ReadAt(chunk, offset, MemoryMarshal.AsBytes(destination.Slice(row * dimension, dimension)));
             }
         }
 
-        foreach (var (row, chunk, offset) in locations)
+        return found;
+    }
+
+    /// <summary>
+    /// Reads the vectors of <paramref name="ids"/> one at a time in their order, their locations found in one statement
+    /// first; before each read <paramref name="next"/> says whether to go on. Ids that are gone are skipped.
+    /// </summary>
+    public void ReadInOrder(ReadOnlySpan<long> ids, VectorStore.ReadNext next, VectorStore.VectorRead read)
+    {
+        var locations = LocateMany(ids);
+        var vector = new float[rowBytes / sizeof(float)];
+        for (var row = 0; row < ids.Length && next(row); row++)
         {
-            found[row] = ReadAt(chunk, offset, MemoryMarshal.AsBytes(destination.Slice(row * dimension, dimension)));
+            if (locations[row] is var (chunk, offset) && ReadAt(chunk, offset, MemoryMarshal.AsBytes(vector.AsSpan())))
+            {
+                read(row, vector);
+            }
+        }
+    }
+
+    /// <summary>Each id's chunk and byte offset (null when it is not stored), from one statement.</summary>
+    private (long Chunk, long Offset)?[] LocateMany(ReadOnlySpan<long> ids)
+    {
+        var locations = new (long, long)?[ids.Length];
+        locateMany.Parameters[0].Value = "[" + string.Join(',', ids.ToArray()) + "]";
+        using var reader = locateMany.ExecuteReader();
+        while (reader.Read())
+        {
+            if (!reader.IsDBNull(1))
+            {
+                locations[(int)reader.GetInt64(0)] = (reader.GetInt64(1), reader.GetInt64(2) * rowBytes);
+            }
         }
 
-        return found;
+        return locations;
     }
 
     public void Dispose()

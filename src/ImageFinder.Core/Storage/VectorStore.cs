@@ -136,9 +136,10 @@ public sealed class VectorStore : IDisposable
 
     /// <summary>
     /// Whether <see cref="ReadVectors"/> reads sqlite-vec's chunk blobs itself (<see cref="VecChunkReader"/>): true when
-    /// the database's layout passed the check at open, else sqlite-vec's own point query is used.
+    /// the database's layout passed the check at open, else sqlite-vec's own point query is used. Tests set it to
+    /// false to run the fallback on a database whose layout is fine.
     /// </summary>
-    internal bool ReadsChunksDirectly { get; }
+    internal bool ReadsChunksDirectly { get; set; }
 
     /// <summary>Bytes on disk: the database file and its write-ahead log.</summary>
     public long DatabaseBytes => FileLength(Path) + FileLength(Path + "-wal");
@@ -176,6 +177,45 @@ public sealed class VectorStore : IDisposable
         }
 
         return sources;
+    }
+
+    /// <summary>Asked before each vector <see cref="ReadVectorsInOrder"/> reads: false stops the reading.</summary>
+    internal delegate bool ReadNext(int index);
+
+    /// <summary>A vector <see cref="ReadVectorsInOrder"/> read (ids[index]); the span is valid during the call only.</summary>
+    internal delegate void VectorRead(int index, ReadOnlySpan<float> vector);
+
+    /// <summary>
+    /// Reads the stored vectors of <paramref name="ids"/> one at a time in their order, in one read transaction;
+    /// before each, <paramref name="next"/> says whether to go on, so a re-rank stops as soon as no candidate left can
+    /// enter its answer. Ids that are gone are skipped.
+    /// </summary>
+    internal void ReadVectorsInOrder(ReadOnlySpan<long> ids, ReadNext next, VectorRead read)
+    {
+        using var lease = RentReader();
+        if (ReadsChunksDirectly)
+        {
+            using var chunks = new VecChunkReader(lease.Connection, Collection.Dimension);
+            chunks.ReadInOrder(ids, next, read);
+            return;
+        }
+
+        using var transaction = lease.Connection.BeginTransaction(deferred: true);
+        using var command = lease.Connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "select embedding from vec_images where image_id = $id";
+        var parameter = command.Parameters.Add("$id", SqliteType.Integer);
+        var vector = new float[Collection.Dimension];
+        var bytes = MemoryMarshal.AsBytes(vector.AsSpan());
+        for (var i = 0; i < ids.Length && next(i); i++)
+        {
+            parameter.Value = ids[i];
+            using var reader = command.ExecuteReader();
+            if (reader.Read() && reader.GetBytes(0, 0, null, 0, 0) == bytes.Length && CopyBlob(reader, bytes))
+            {
+                read(i, vector);
+            }
+        }
     }
 
     /// <summary>Reads the stored vectors of <paramref name="ids"/> into <paramref name="destination"/> (row i ← ids[i]); false for ids that are gone.</summary>

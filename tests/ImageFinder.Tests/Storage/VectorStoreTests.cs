@@ -192,6 +192,31 @@ public sealed class VectorStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Sqlite_vecs_point_query_reads_the_same_vectors_in_order_and_stops_when_asked()
+    {
+        using var store = VectorStore.Open(temp.Combine("v.db"), new CollectionInfo("m", 3));
+        var written = await store.WriteBatchAsync([.. Enumerable.Range(0, 12).Select(i => Record($"s{i}", [i, -i, i * 0.5f]))]);
+        Assert.True(await store.DeleteAsync(written[4].Id));
+        long[] ids = [written[7].Id, written[4].Id, written[0].Id, written[11].Id, written[2].Id];
+
+        List<(int Row, float[] Vector)> Read(bool direct)
+        {
+            store.ReadsChunksDirectly = direct;
+            var seen = new List<(int, float[])>();
+            // Stops before the fifth: rows 0..3 are asked for, the deleted row 1 is skipped.
+            store.ReadVectorsInOrder(ids, next => next < 4, (row, vector) => seen.Add((row, vector.ToArray())));
+            return seen;
+        }
+
+        var chunks = Read(direct: true);
+        var pointQuery = Read(direct: false);
+
+        Assert.Equal([0, 2, 3], chunks.Select(r => r.Row));
+        Assert.Equal([7f, -7f, 3.5f], chunks[0].Vector);
+        Assert.Equal(chunks.Select(r => (r.Row, string.Join(',', r.Vector))), pointQuery.Select(r => (r.Row, string.Join(',', r.Vector))));
+    }
+
+    [Fact]
     public async Task A_database_whose_vec0_tables_have_another_layout_is_read_through_sqlite_vecs_point_query()
     {
         var path = temp.Combine("v.db");
