@@ -65,9 +65,9 @@ public static class CollectionMapApi
 
         var lookup = await maps.GetAsync(engine.Search.Store, mapMethod, dims, cancellationToken);
         var name = mapMethod == MapMethod.Pca ? "pca" : "tsne";
-        if (lookup.Error is { } error)
+        if (lookup.Failed)
         {
-            return TypedResults.Problem(title: "Map failed", detail: $"The {name} map could not be computed: {error}", statusCode: StatusCodes.Status500InternalServerError);
+            return TypedResults.Problem(title: "Map failed", detail: $"The {name} map could not be computed; the cause is in the service's log.", statusCode: StatusCodes.Status500InternalServerError);
         }
 
         if (lookup.Map is not { } map)

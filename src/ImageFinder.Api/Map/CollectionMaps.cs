@@ -41,7 +41,7 @@ public sealed class CollectionMaps : IDisposable
         {
             if (done.TryGetValue(key, out var cached) && cached.Version == version)
             {
-                return new MapLookup(cached, null);
+                return new MapLookup(cached, Failed: false);
             }
 
             if (!running.TryGetValue(key, out computation!))
@@ -55,18 +55,19 @@ public sealed class CollectionMaps : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         if (!finished)
         {
-            return new MapLookup(null, null);
+            return new MapLookup(null, Failed: false);
         }
 
         try
         {
             var map = await computation;
             // A computation that started before the latest write shows an older collection: the next request starts a new one.
-            return map.Version >= version ? new MapLookup(map, null) : new MapLookup(null, null);
+            return map.Version >= version ? new MapLookup(map, Failed: false) : new MapLookup(null, Failed: false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
-            return new MapLookup(null, e.Message);
+            // ComputeAsync logged the cause once; every request waiting for this computation gets only "failed".
+            return new MapLookup(null, Failed: true);
         }
     }
 
