@@ -21,7 +21,6 @@ internal sealed class VecChunkReader : IDisposable
     private const string VectorChunks = "vec_images_vector_chunks00";
     private readonly SqliteConnection connection;
     private readonly SqliteTransaction transaction;
-    private readonly SqliteCommand locate;
     private readonly SqliteCommand locateMany;
     private readonly int rowBytes;
 
@@ -30,10 +29,6 @@ internal sealed class VecChunkReader : IDisposable
         this.connection = connection;
         rowBytes = dimension * sizeof(float);
         transaction = connection.BeginTransaction(deferred: true);
-        locate = connection.CreateCommand();
-        locate.Transaction = transaction;
-        locate.CommandText = "select chunk_id, chunk_offset from vec_images_rowids where rowid = $id";
-        locate.Parameters.Add("$id", SqliteType.Integer);
         // Every location of a batch in one statement: the ids as a JSON array, json_each's key is the position.
         locateMany = connection.CreateCommand();
         locateMany.Transaction = transaction;
@@ -59,29 +54,6 @@ internal sealed class VecChunkReader : IDisposable
             // A layout this reader does not know (another sqlite-vec version): sqlite-vec's own point query serves.
             return false;
         }
-    }
-
-    /// <summary>Reads the vector of <paramref name="id"/> into <paramref name="destination"/>; false when there is no such row.</summary>
-    public bool TryRead(long id, Span<float> destination) => TryRead(id, MemoryMarshal.AsBytes(destination));
-
-    /// <summary>
-    /// Reads the vectors of <paramref name="ids"/> into <paramref name="destination"/> (row i ← ids[i]), their locations
-    /// found in one statement; returns which were found.
-    /// </summary>
-    public bool[] ReadMany(ReadOnlySpan<long> ids, Span<float> destination)
-    {
-        var found = new bool[ids.Length];
-        var dimension = rowBytes / sizeof(float);
-        var locations = LocateMany(ids);
-        for (var row = 0; row < ids.Length; row++)
-        {
-            if (locations[row] is var (chunk, offset))
-            {
-                found[row] = ReadAt(chunk, offset, MemoryMarshal.AsBytes(destination.Slice(row * dimension, dimension)));
-            }
-        }
-
-        return found;
     }
 
     /// <summary>
@@ -121,7 +93,6 @@ internal sealed class VecChunkReader : IDisposable
     public void Dispose()
     {
         locateMany.Dispose();
-        locate.Dispose();
         transaction.Dispose();
     }
 
@@ -147,28 +118,10 @@ internal sealed class VecChunkReader : IDisposable
             expected = (byte[])row.GetValue(1);
         }
 
-        var actual = new byte[dimension * sizeof(float)];
+        var same = false;
         using var reader = new VecChunkReader(connection, dimension);
-        return reader.TryRead(id, actual) && expected.AsSpan().SequenceEqual(actual);
-    }
-
-    private bool TryRead(long id, Span<byte> destination)
-    {
-        locate.Parameters[0].Value = id;
-        long chunk;
-        long offset;
-        using (var found = locate.ExecuteReader())
-        {
-            if (!found.Read() || found.IsDBNull(0))
-            {
-                return false;
-            }
-
-            chunk = found.GetInt64(0);
-            offset = found.GetInt64(1) * rowBytes;
-        }
-
-        return ReadAt(chunk, offset, destination);
+        reader.ReadInOrder([id], _ => true, (_, vector) => same = expected.AsSpan().SequenceEqual(MemoryMarshal.AsBytes(vector)));
+        return same;
     }
 
     private bool ReadAt(long chunk, long offset, Span<byte> destination)

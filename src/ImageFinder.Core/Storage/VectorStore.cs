@@ -227,28 +227,14 @@ public sealed class VectorStore : IDisposable
             throw new ArgumentException("Destination is too small.", nameof(destination));
         }
 
-        using var lease = RentReader();
-        if (ReadsChunksDirectly)
-        {
-            using var chunks = new VecChunkReader(lease.Connection, dimension);
-            return chunks.ReadMany(ids, destination);
-        }
-
         var found = new bool[ids.Length];
-        using var command = lease.Connection.CreateCommand();
-        command.CommandText = "select embedding from vec_images where image_id = $id";
-        var parameter = command.Parameters.Add("$id", SqliteType.Integer);
-        for (var i = 0; i < ids.Length; i++)
+        var rows = new float[ids.Length * dimension];
+        ReadVectorsInOrder(ids, _ => true, (row, vector) =>
         {
-            parameter.Value = ids[i];
-            using var reader = command.ExecuteReader();
-            if (reader.Read())
-            {
-                var row = MemoryMarshal.AsBytes(destination.Slice(i * dimension, dimension));
-                found[i] = reader.GetBytes(0, 0, null, 0, 0) == row.Length && CopyBlob(reader, row);
-            }
-        }
-
+            vector.CopyTo(rows.AsSpan(row * dimension, dimension));
+            found[row] = true;
+        });
+        rows.CopyTo(destination);
         return found;
     }
 
