@@ -127,36 +127,17 @@ public sealed class LocalCluster : IAsyncDisposable
             : throw new InvalidOperationException($"cluster.sh {string.Join(' ', args)} exited with {exitCode}:{Environment.NewLine}{output}{error}");
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    private static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        // The nodes write to their own logs, never to the script's pipes, so both ends close when the script exits.
+        var start = new ProcessStartInfo("bash");
         start.ArgumentList.Add(Script);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
-        // The nodes write to their own logs, never to these pipes, so both ends close when the script exits.
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(ScriptTimeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"cluster.sh {string.Join(' ', args)} did not finish within {ScriptTimeout.TotalMinutes:F0} min:{Environment.NewLine}{await output}{await error}");
-        }
-
-        return (process.ExitCode, await output, await error);
+        return ProcessRun.RunAsync(start, ScriptTimeout, $"cluster.sh {string.Join(' ', args)}");
     }
 
     /// <summary>One garnet-server process: its number in DIR/pids (1-3 primaries, 4 the replica of 1), port and pid.</summary>
