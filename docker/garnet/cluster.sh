@@ -392,6 +392,18 @@ promoted() {
     [[ "$(cli "$port" exists "$key")" =~ ^[0-9]+$ ]]
 }
 
+# Every live node's view, through gossip, has the promoted node ID as a primary owning slots: until then a client
+# that asks another node for the topology is sent to the dead primary.
+views_agree() {
+    local id="$1" node port pid
+    while read -r node port pid; do
+        is_our_node "$pid" "$port" || continue
+        cli "$port" cluster nodes | awk -v id="$id" '
+            $1 == id && $3 ~ /(^|,)master(,|$)/ && NF >= 9 { found = 1 }
+            END { exit !found }' || return 1
+    done < <(nodes)
+}
+
 failover() {
     need_redis_cli
     local node port pid replica=""
@@ -408,6 +420,8 @@ failover() {
     [ "$(cli "$port" cluster failover force)" = "OK" ] || die "CLUSTER FAILOVER FORCE failed on node $replica"
     wait_until "node $replica to become a primary serving its slots" promoted "$port" ||
         die "node $replica was not promoted: $(cli "$port" info replication | tr '\n' ' ')"
+    wait_until "every live node to see node $replica as a primary" views_agree "$(node_id "$port")" ||
+        die "the live nodes do not agree that node $replica is a primary"
     echo "node $replica (port $port) is a primary"
 }
 
