@@ -50,7 +50,7 @@ public static class DuplicatesApi
         DuplicateReport report;
         try
         {
-            report = await Task.Run(() => DuplicateFinder.Find(search.Store, maxDistance, cancellationToken), cancellationToken);
+            report = await DuplicateFinder.FindAsync(search.Store, maxDistance, cancellationToken);
         }
         finally
         {

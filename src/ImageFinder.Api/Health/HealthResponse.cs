@@ -1,10 +1,12 @@
 namespace ImageFinder.Api.Health;
 
 /// <summary>Readiness and what is loaded.</summary>
-/// <param name="Status">"ready", "loading" or "failed".</param>
+/// <param name="Status">"ready", "loading", "failed", or "unavailable" (loaded, but the store does not answer).</param>
 /// <param name="Model">The model's name; the bundled test model says "NOT ResNet-50" in it.</param>
 /// <param name="ModelDescription">The model card's description.</param>
 /// <param name="Dimension">Embedding dimension.</param>
 /// <param name="Images">Images in the collection.</param>
-/// <param name="Error">After a failed start-up, a fixed sentence that points to the server log, where the reason is (never sent here).</param>
-public sealed record HealthResponse(string Status, string? Model, string? ModelDescription, int? Dimension, long? Images, string? Error);
+/// <param name="Error">After a failed start-up, or while the store does not answer, a fixed sentence that points to the server log, where the reason is (never sent here).</param>
+/// <param name="Store">The store in use once loaded: <c>sqlite</c> or <c>garnet</c>.</param>
+/// <param name="StoreReachable">Whether the store answered this check.</param>
+public sealed record HealthResponse(string Status, string? Model, string? ModelDescription, int? Dimension, long? Images, string? Error, string? Store, bool? StoreReachable);

@@ -72,7 +72,7 @@ public sealed class EngineLoader : BackgroundService
                     loaded.Model.Name,
                     loaded.Model.Dimension,
                     loaded.Model.Path,
-                    loaded.Store.Path);
+                    loaded.Store.Location);
                 if (loaded.Model.Name.Contains("NOT ResNet-50", StringComparison.Ordinal))
                 {
                     logger.LogWarning("The loaded model is the bundled TEST model, not ResNet-50: {Description}", loaded.Model.Description);

@@ -59,6 +59,7 @@ public static class ImageFinderHostingExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<EngineLoader>());
         builder.Services.AddSingleton<ReadyEngine>();
         builder.Services.AddScoped<ReceivedUpload>();
+        builder.Services.AddExceptionHandler<Errors.StoreUnavailableHandler>();
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             // Routing answers 415 itself when the body is not multipart/form-data; say what it wants.

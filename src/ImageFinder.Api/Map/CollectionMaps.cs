@@ -32,9 +32,9 @@ public sealed class CollectionMaps : IDisposable
     /// <summary>How long a request waits for a computation before it gets 202 (5 s).</summary>
     public TimeSpan Wait { get; }
 
-    public async Task<MapLookup> GetAsync(VectorStore store, MapMethod method, int dimensions, CancellationToken cancellationToken)
+    public async Task<MapLookup> GetAsync(IImageStore store, MapMethod method, int dimensions, CancellationToken cancellationToken)
     {
-        var version = StoredVectors.ReadVersion(store);
+        var version = await store.ReadVersionAsync(cancellationToken);
         var key = (method, dimensions);
         Task<CollectionMap> computation;
         lock (sync)
@@ -74,7 +74,7 @@ public sealed class CollectionMaps : IDisposable
     /// <summary>Cancels the computations (they stop at their next check); the token source stays valid for any still finishing.</summary>
     public void Dispose() => stopping.Cancel();
 
-    private async Task<CollectionMap> ComputeAsync(VectorStore store, MapMethod method, int dimensions)
+    private async Task<CollectionMap> ComputeAsync(IImageStore store, MapMethod method, int dimensions)
     {
         var key = (method, dimensions);
         try
@@ -83,7 +83,7 @@ public sealed class CollectionMaps : IDisposable
             try
             {
                 var started = System.Diagnostics.Stopwatch.StartNew();
-                var map = CollectionMapper.Compute(store, method, dimensions, stopping.Token);
+                var map = await CollectionMapper.ComputeAsync(store, method, dimensions, stopping.Token);
                 logger.LogInformation(
                     "Map {Method} {Dimensions}D of {Points} images (collection version {Version}) computed in {Seconds:F1} s",
                     method, dimensions, map.Points.Count, map.Version, started.Elapsed.TotalSeconds);

@@ -6,11 +6,12 @@ namespace ImageFinder.Api.Stats;
 /// <param name="ModelSha256">SHA-256 of the model's ONNX file, as the database records it (vectors of another file are refused).</param>
 /// <param name="Dimension">Embedding dimension.</param>
 /// <param name="Metric">Distance of the collection: <c>l2</c>, <c>cosine</c> or <c>l1</c>.</param>
-/// <param name="DatabaseBytes">Size on disk of the database and its write-ahead log.</param>
+/// <param name="Store">Where the collection is kept: <c>sqlite</c> (one file) or <c>garnet</c> (a cluster).</param>
+/// <param name="DatabaseBytes">Size on disk of the SQLite database and its write-ahead log (null for a Garnet store).</param>
 /// <param name="SearchMode">The configured KNN mode (Auto, Exact, Approximate or SqliteVec).</param>
 /// <param name="ActiveSearch">How a search runs at this size once the index is ready: Exact, Approximate or SqliteVec.</param>
 /// <param name="ExactSearchMaxVectors">In Auto mode, collections up to this size are searched exactly.</param>
-/// <param name="Index">The in-memory search index: its state, images, cells and memory.</param>
+/// <param name="Index">The in-memory search index: its state, images, cells and memory (state <c>garnet</c>: the cluster's own index is used).</param>
 /// <param name="WritesEnabled">Whether an API key is configured, so POST and DELETE /images work.</param>
 public sealed record StatsResponse(
     long Count,
@@ -18,7 +19,8 @@ public sealed record StatsResponse(
     string? ModelSha256,
     int Dimension,
     string Metric,
-    long DatabaseBytes,
+    string Store,
+    long? DatabaseBytes,
     string SearchMode,
     string ActiveSearch,
     int ExactSearchMaxVectors,

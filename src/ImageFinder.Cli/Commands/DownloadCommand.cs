@@ -204,7 +204,7 @@ internal static class DownloadCommand
             .Where(file => file.Exists)
             .Select(file => new ImageFile(file.FullName, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)))
             .ToList();
-        await output.WriteLineAsync($"ingesting {files.Count} image files into {search.Store.Path} with '{search.Model.Name}'");
+        await output.WriteLineAsync($"ingesting {files.Count} image files into {search.Store.Location} with '{search.Model.Name}'");
         return await IngestRun.RunAsync(search, files, "ingest done", output, error, cancellationToken);
     }
 }

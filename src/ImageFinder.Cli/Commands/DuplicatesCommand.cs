@@ -60,7 +60,7 @@ internal static class DuplicatesCommand
         DuplicateReport report;
         try
         {
-            report = await Task.Run(() => DuplicateFinder.Find(search.Store, maxDistance, cancellationToken), cancellationToken);
+            report = await DuplicateFinder.FindAsync(search.Store, maxDistance, cancellationToken);
         }
         catch (OperationCanceledException)
         {

@@ -79,14 +79,14 @@ internal static class EvaluateCommand
         // With JSON on standard output, everything else goes to standard error.
         var log = asJson ? error : output;
         var files = FolderScanner.Scan(folder.FullName);
-        await log.WriteLineAsync($"syncing {files.Count} image files from {folder.FullName} into {search.Store.Path}");
+        await log.WriteLineAsync($"syncing {files.Count} image files from {folder.FullName} into {search.Store.Location}");
         var exitCode = await IngestRun.RunAsync(search, files, "synced", log, error, cancellationToken);
         if (exitCode != 0)
         {
             return exitCode;
         }
 
-        var labelled = CollectionVectors.Read(search.Store, folder.FullName, cancellationToken)
+        var labelled = (await CollectionVectors.ReadAsync(search.Store, folder.FullName, cancellationToken))
             .Select(image => (Label: FolderLabels.LabelOf(folder.FullName, image.Source), image))
             .Where(pair => pair.Label is not null)
             .Select(pair => new LabelledVector(pair.Label!, pair.image.Vector, pair.image.Source))

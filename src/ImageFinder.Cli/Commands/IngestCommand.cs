@@ -77,7 +77,7 @@ internal static class IngestCommand
         // The watcher starts before the first scan, so a file arriving during the first sync is not missed.
         using var watcher = watch ? new FolderWatcher(folder.FullName) : null;
         var files = FolderScanner.Scan(folder.FullName);
-        await output.WriteLineAsync($"ingesting {files.Count} image files from {folder.FullName} into {search.Store.Path} ({search.Store.Collection.Metric} distance) with '{search.Model.Name}'");
+        await output.WriteLineAsync($"ingesting {files.Count} image files from {folder.FullName} into {search.Store.Location} ({search.Store.Collection.Metric} distance) with '{search.Model.Name}'");
         var exitCode = await IngestRun.RunAsync(search, files, "done", output, error, cancellationToken, pruneUnder);
         if (watcher is null || exitCode != 0)
         {

@@ -71,7 +71,7 @@ internal static class ReindexCommand
 
         var old = source.Collection;
         await output.WriteLineAsync(
-            $"re-indexing {source.Path} ('{old.Model}', {old.Dimension}-d) into {search.Store.Path} with '{search.Model.Name}' " +
+            $"re-indexing {source.Path} ('{old.Model}', {old.Dimension}-d) into {search.Store.Location} with '{search.Model.Name}' " +
             $"({search.Model.Dimension}-d, {search.Store.Collection.Metric} distance)");
 
         IngestSummary summary;
@@ -98,7 +98,7 @@ internal static class ReindexCommand
 
         await output.WriteLineAsync(
             $"done: {summary.Added + summary.Updated} re-embedded, {summary.Unchanged} already done, {summary.Failed} failed " +
-            $"in {summary.Elapsed.TotalSeconds:F1} s ({summary.ImagesPerSecond:F1} images/s); {await search.Store.CountAsync(CancellationToken.None)} of {source.Images().Count} images in {search.Store.Path}");
+            $"in {summary.Elapsed.TotalSeconds:F1} s ({summary.ImagesPerSecond:F1} images/s); {await search.Store.CountAsync(CancellationToken.None)} of {source.Images().Count} images in {search.Store.Location}");
         return 0;
     }
 

@@ -25,8 +25,11 @@ public static class DuplicateFinder
     /// Finds the near-duplicate groups among the images of <paramref name="store"/>; <paramref name="maxDistance"/> is the
     /// largest distance, in the collection's metric, between two duplicates (null: the default).
     /// </summary>
-    public static DuplicateReport Find(VectorStore store, float? maxDistance = null, CancellationToken cancellationToken = default) =>
-        Find(CollectionVectors.Read(store, cancellationToken: cancellationToken), store.Collection.Metric, maxDistance, cancellationToken);
+    public static async Task<DuplicateReport> FindAsync(IImageStore store, float? maxDistance = null, CancellationToken cancellationToken = default)
+    {
+        var images = await CollectionVectors.ReadAsync(store, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await Task.Run(() => Find(images, store.Collection.Metric, maxDistance, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
 
     public static DuplicateReport Find(IReadOnlyList<StoredVector> images, string metric, float? maxDistance = null, CancellationToken cancellationToken = default)
     {

@@ -5,18 +5,20 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ImageFinder.Index;
 
 /// <summary>
-/// Answers KNN queries over a <see cref="VectorStore"/> with its <see cref="VectorIndex"/>: scanned in full (exact) up to
+/// Answers KNN queries over a store. Over the SQLite store (<see cref="VectorStore"/>) it keeps a <see cref="VectorIndex"/>: scanned in full (exact) up to
 /// <see cref="KnnOptions.ExactMaxVectors"/> images, as an inverted file (approximate) above, or sqlite-vec's scan when
 /// asked. The index is loaded from its file or built by <see cref="WarmAsync"/> (the API does this before it is ready);
 /// a query that finds none yet starts building it in the background and is answered by sqlite-vec meanwhile. Training
 /// the inverted file (when the collection first needs it, and again each time it has grown fourfold) also runs in the
 /// background, while the current index answers; the trained index is then saved beside the database.
+/// Any other store (a Garnet cluster) answers with its own index, which is shared by every process that uses it.
 /// </summary>
 public sealed class KnnSearch : IDisposable
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromMinutes(1);
 
-    private readonly VectorStore store;
+    private readonly IImageStore store;
+    private readonly VectorStore? sqlite;
     private readonly KnnOptions options;
     private readonly ILogger logger;
     private readonly Lock gate = new();
@@ -26,7 +28,7 @@ public sealed class KnnSearch : IDisposable
     private DateTimeOffset failedAt = DateTimeOffset.MinValue;
     private bool disposed;
 
-    public KnnSearch(VectorStore store, KnnOptions options, ILogger? logger = null)
+    public KnnSearch(IImageStore store, KnnOptions options, ILogger? logger = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ExactMaxVectors, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RerankCandidates, 1);
@@ -34,23 +36,29 @@ public sealed class KnnSearch : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Cells, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ExactRerankCandidates, 0);
         this.store = store;
+        sqlite = store as VectorStore;
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
     }
 
     public KnnOptions Options => options;
 
-    /// <summary>The mode the last query used (<see cref="KnnMode.SqliteVec"/> when no index was ready yet).</summary>
+    /// <summary>The mode the last query used (<see cref="KnnMode.SqliteVec"/> when no index was ready yet, or when the store answers with its own index).</summary>
     public KnnMode LastMode { get; private set; } = KnnMode.SqliteVec;
 
-    /// <summary>Where the trained index is kept.</summary>
-    public string IndexPath => IndexFile.PathFor(store.Path);
+    /// <summary>Where the trained index is kept (null for a store that keeps its own index).</summary>
+    public string? IndexPath => sqlite is null ? null : IndexFile.PathFor(sqlite.Path);
 
     /// <summary>What the index holds now.</summary>
     public IndexStatus Status
     {
         get
         {
+            if (sqlite is null)
+            {
+                return new IndexStatus(store.Kind, 0, 0, 0, 0);
+            }
+
             var current = index;
             var busy = background is { IsCompleted: false };
             if (current is null)
@@ -69,7 +77,7 @@ public sealed class KnnSearch : IDisposable
     /// </summary>
     public async Task WarmAsync(CancellationToken cancellationToken = default)
     {
-        if (options.Mode == KnnMode.SqliteVec)
+        if (options.Mode == KnnMode.SqliteVec || sqlite is null)
         {
             return;
         }
@@ -91,11 +99,11 @@ public sealed class KnnSearch : IDisposable
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default)
     {
-        var current = options.Mode == KnnMode.SqliteVec ? null : index;
+        var current = options.Mode == KnnMode.SqliteVec || sqlite is null ? null : index;
         if (current is null || (store.Collection.Metric == CollectionInfo.Cosine && System.Numerics.Tensors.TensorPrimitives.Norm(query) == 0))
         {
             // No index yet (or a query without a direction, which only sqlite-vec's own convention ranks).
-            if (options.Mode != KnnMode.SqliteVec)
+            if (options.Mode != KnnMode.SqliteVec && sqlite is not null)
             {
                 StartMaintenance();
             }
@@ -224,10 +232,11 @@ public sealed class KnnSearch : IDisposable
 
     private VectorIndex LoadOrBuild(CancellationToken cancellationToken)
     {
+        var file = sqlite!;
         if (options.PersistIndex && File.Exists(IndexPath))
         {
 #pragma warning disable CA2000 // Returned to the caller, which owns it.
-            var loaded = VectorIndex.Load(store, IndexPath, out var reason);
+            var loaded = VectorIndex.Load(file, IndexPath!, out var reason);
 #pragma warning restore CA2000
             if (loaded is not null)
             {
@@ -239,7 +248,7 @@ public sealed class KnnSearch : IDisposable
         }
 
         var started = DateTimeOffset.UtcNow;
-        var built = VectorIndex.Build(store, cancellationToken);
+        var built = VectorIndex.Build(file, cancellationToken);
         logger.LogInformation("Search index built in {Seconds:F1} s: {Count:N0} images", (DateTimeOffset.UtcNow - started).TotalSeconds, built.Count);
         return built;
     }
@@ -248,7 +257,7 @@ public sealed class KnnSearch : IDisposable
     {
         try
         {
-            trained.Save(IndexPath);
+            trained.Save(IndexPath!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

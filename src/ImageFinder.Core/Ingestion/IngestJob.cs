@@ -21,10 +21,10 @@ public sealed class IngestJob
     private static readonly TimeSpan MaxCommitDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly IImageEmbedder embedder;
-    private readonly VectorStore store;
+    private readonly IImageStore store;
     private readonly IngestOptions options;
 
-    public IngestJob(IImageEmbedder embedder, VectorStore store, IngestOptions? options = null)
+    public IngestJob(IImageEmbedder embedder, IImageStore store, IngestOptions? options = null)
     {
         this.embedder = embedder;
         this.store = store;
@@ -39,7 +39,7 @@ public sealed class IngestJob
     public async Task<IngestSummary> RunAsync(IReadOnlyList<ImageFile> files, IProgress<IngestProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var stopwatch = Stopwatch.StartNew();
-        var known = store.LoadFingerprints();
+        var known = await store.LoadFingerprintsAsync(cancellationToken).ConfigureAwait(false);
         var tally = new IngestTally(files.Count, progress);
 
         var candidates = new List<ImageFile>();
@@ -91,7 +91,7 @@ public sealed class IngestJob
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
         var kept = present.Select(file => file.Path).ToHashSet(StringComparer.Ordinal);
         var removed = new List<string>();
-        foreach (var (source, fingerprint) in store.LoadFingerprints().OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        foreach (var (source, fingerprint) in (await store.LoadFingerprintsAsync(cancellationToken).ConfigureAwait(false)).OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
             if (source.StartsWith(root, StringComparison.Ordinal) && !kept.Contains(source)
                 && await store.DeleteAsync(fingerprint.Id, cancellationToken).ConfigureAwait(false))

@@ -14,10 +14,10 @@ namespace ImageFinder.Ingestion;
 public sealed class ReindexJob
 {
     private readonly IImageEmbedder embedder;
-    private readonly VectorStore target;
+    private readonly IImageStore target;
     private readonly IngestOptions? options;
 
-    public ReindexJob(IImageEmbedder embedder, VectorStore target, IngestOptions? options = null)
+    public ReindexJob(IImageEmbedder embedder, IImageStore target, IngestOptions? options = null)
     {
         this.embedder = embedder;
         this.target = target;
@@ -29,7 +29,7 @@ public sealed class ReindexJob
     public async Task<IngestSummary> RunAsync(StoredCollection source, IProgress<IngestProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var images = source.Images();
-        CheckTargetBelongsTo(source, images);
+        await CheckTargetBelongsToAsync(source, images, cancellationToken).ConfigureAwait(false);
 
         // Ids are never reused: an id the old collection handed out (its image deleted since) stays unused here too.
         await target.ReserveIdsUpToAsync(source.IdHighWaterMark(), cancellationToken).ConfigureAwait(false);
@@ -64,20 +64,20 @@ public sealed class ReindexJob
     /// A target may be new, or a re-index of this same source left unfinished; anything else (another collection's
     /// database given as --out by mistake) is refused before a single image is written.
     /// </summary>
-    private void CheckTargetBelongsTo(StoredCollection source, IReadOnlyList<StoredImage> images)
+    private async Task CheckTargetBelongsToAsync(StoredCollection source, IReadOnlyList<StoredImage> images, CancellationToken cancellationToken)
     {
-        if (string.Equals(Path.GetFullPath(source.Path), Path.GetFullPath(target.Path), StringComparison.Ordinal))
+        if (target is VectorStore file && string.Equals(Path.GetFullPath(source.Path), Path.GetFullPath(file.Path), StringComparison.Ordinal))
         {
             throw new CollectionMismatchException("The new database must be another file than the one re-indexed.");
         }
 
         var sourceIds = images.ToDictionary(image => image.Id, image => image.Source);
-        foreach (var (path, fingerprint) in target.LoadFingerprints())
+        foreach (var (path, fingerprint) in await target.LoadFingerprintsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!sourceIds.TryGetValue(fingerprint.Id, out var expected) || !string.Equals(expected, path, StringComparison.Ordinal))
             {
                 throw new CollectionMismatchException(
-                    $"'{target.Path}' already holds image {fingerprint.Id} ('{path}'), which is not image {fingerprint.Id} of '{source.Path}': it is not a re-index of that collection. Give --out a new file.");
+                    $"'{target.Location}' already holds image {fingerprint.Id} ('{path}'), which is not image {fingerprint.Id} of '{source.Path}': it is not a re-index of that collection. Give --out a new file.");
             }
         }
     }

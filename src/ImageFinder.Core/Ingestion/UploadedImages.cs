@@ -15,9 +15,9 @@ namespace ImageFinder.Ingestion;
 public sealed class UploadedImages
 {
     private readonly IImageEmbedder embedder;
-    private readonly VectorStore store;
+    private readonly IImageStore store;
 
-    public UploadedImages(IImageEmbedder embedder, VectorStore store, string folder)
+    public UploadedImages(IImageEmbedder embedder, IImageStore store, string folder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         this.embedder = embedder;

@@ -13,13 +13,24 @@ public static class CollectionMapper
 
     private const int Seed = 20_261_121;
 
-    public static CollectionMap Compute(VectorStore store, MapMethod method, int dimensions, CancellationToken cancellationToken) =>
-        Compute(store, method, dimensions, MaxPoints, cancellationToken);
+    public static Task<CollectionMap> ComputeAsync(IImageStore store, MapMethod method, int dimensions, CancellationToken cancellationToken) =>
+        ComputeAsync(store, method, dimensions, MaxPoints, cancellationToken);
 
-    /// <summary>As <see cref="Compute(VectorStore, MapMethod, int, CancellationToken)"/>, sampling above <paramref name="maxPoints"/> images.</summary>
-    public static CollectionMap Compute(VectorStore store, MapMethod method, int dimensions, int maxPoints, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="ComputeAsync(IImageStore, MapMethod, int, CancellationToken)"/>, sampling above <paramref name="maxPoints"/> images:
+    /// streamed from a snapshot of the SQLite file on every pass, or read once into memory from any other store.
+    /// </summary>
+    public static async Task<CollectionMap> ComputeAsync(IImageStore store, MapMethod method, int dimensions, int maxPoints, CancellationToken cancellationToken)
     {
-        using var vectors = StoredVectors.Open(store, maxPoints, Seed);
+        ArgumentNullException.ThrowIfNull(store);
+        using IMapSample vectors = store is VectorStore file
+            ? StoredVectors.Open(file, maxPoints, Seed)
+            : await LoadedVectors.LoadAsync(store, maxPoints, Seed, cancellationToken).ConfigureAwait(false);
+        return await Task.Run(() => Compute(vectors, method, dimensions, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static CollectionMap Compute(IMapSample vectors, MapMethod method, int dimensions, CancellationToken cancellationToken)
+    {
         var (coordinates, explained) = Layout(vectors, method, dimensions, cancellationToken);
         var points = new MapPoint[vectors.Count];
         for (var row = 0; row < points.Length; row++)

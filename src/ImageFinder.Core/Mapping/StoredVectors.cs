@@ -10,7 +10,7 @@ namespace ImageFinder.Mapping;
 /// sqlite-vec on each pass. Above <c>maxPoints</c> images, a seeded random sample of <c>maxPoints</c> is kept.
 /// Rows are numbered in id order.
 /// </summary>
-public sealed class StoredVectors : IVectorSource, IDisposable
+public sealed class StoredVectors : IMapSample
 {
     private readonly SqliteConnection connection;
     private readonly SqliteTransaction transaction;
@@ -72,20 +72,7 @@ public sealed class StoredVectors : IVectorSource, IDisposable
             }
 
             var total = ids.Count;
-            var keep = Enumerable.Range(0, total).ToArray();
-            if (total > maxPoints)
-            {
-                // Partial Fisher-Yates with a fixed seed, then back to id order.
-                var random = new Random(seed);
-                for (var i = 0; i < maxPoints; i++)
-                {
-                    var j = random.Next(i, total);
-                    (keep[i], keep[j]) = (keep[j], keep[i]);
-                }
-
-                keep = keep[..maxPoints];
-                Array.Sort(keep);
-            }
+            var keep = Sample(total, maxPoints, seed);
 
             return new StoredVectors(
                 connection, transaction, store.Collection.Dimension, version, total, keep.Select(i => ids[i]).ToArray(), keep.Select(i => sources[i]).ToArray());
@@ -96,6 +83,28 @@ public sealed class StoredVectors : IVectorSource, IDisposable
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The rows (0..total-1, ascending) a sample of at most <paramref name="maxPoints"/> keeps: all of them, or a seeded random choice.</summary>
+    public static int[] Sample(int total, int maxPoints, int seed)
+    {
+        var keep = Enumerable.Range(0, total).ToArray();
+        if (total <= maxPoints)
+        {
+            return keep;
+        }
+
+        // Partial Fisher-Yates with a fixed seed, then back to id order.
+        var random = new Random(seed);
+        for (var i = 0; i < maxPoints; i++)
+        {
+            var j = random.Next(i, total);
+            (keep[i], keep[j]) = (keep[j], keep[i]);
+        }
+
+        keep = keep[..maxPoints];
+        Array.Sort(keep);
+        return keep;
     }
 
     /// <summary>The collection version now (one small query on a fresh connection).</summary>

@@ -11,7 +11,7 @@ public sealed class ImageSearch : IDisposable
 {
     private readonly OnnxImageEmbedder embedder;
 
-    private ImageSearch(OnnxImageEmbedder embedder, VectorStore store, KnnOptions knnOptions, ILogger? logger)
+    private ImageSearch(OnnxImageEmbedder embedder, IImageStore store, KnnOptions knnOptions, ILogger? logger)
     {
         this.embedder = embedder;
         Store = store;
@@ -20,7 +20,7 @@ public sealed class ImageSearch : IDisposable
 
     public IImageEmbedder Embedder => embedder;
 
-    public VectorStore Store { get; }
+    public IImageStore Store { get; }
 
     /// <summary>KNN over <see cref="Store"/>: the in-memory index (exact or approximate) or sqlite-vec.</summary>
     public KnnSearch Knn { get; }
@@ -66,8 +66,7 @@ public sealed class ImageSearch : IDisposable
     /// </summary>
     public async Task<IReadOnlyList<SearchHit>?> SimilarAsync(long id, int k, CancellationToken cancellationToken = default)
     {
-        var vector = new float[Store.Collection.Dimension];
-        if (!Store.ReadVectors([id], vector)[0])
+        if (await Store.ReadVectorAsync(id, cancellationToken).ConfigureAwait(false) is not { } vector)
         {
             return null;
         }

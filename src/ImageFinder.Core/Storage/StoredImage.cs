@@ -16,6 +16,9 @@ public sealed record StoredImage(
     /// <summary>The columns <see cref="Read"/> expects, in its order.</summary>
     internal const string Columns = "id, source, sha256, size_bytes, modified_ms, width, height, added_ms";
 
+    /// <summary><see cref="Columns"/> qualified with the images table, for joins.</summary>
+    internal const string QualifiedColumns = "images.id, images.source, images.sha256, images.size_bytes, images.modified_ms, images.width, images.height, images.added_ms";
+
     /// <summary>The row the reader is on, selected with <see cref="Columns"/>.</summary>
     internal static StoredImage Read(SqliteDataReader reader) => new(
         reader.GetInt64(0),

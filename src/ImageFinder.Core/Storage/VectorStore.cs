@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ImageFinder.Native;
 using Microsoft.Data.Sqlite;
@@ -12,7 +13,7 @@ namespace ImageFinder.Storage;
 /// the rows it touches (deletions leave a tombstone), so in-memory indexes can catch up incrementally.
 /// Reads use a small pool of connections (WAL lets them run while a write is in progress).
 /// </summary>
-public sealed class VectorStore : IDisposable
+public sealed class VectorStore : IImageStore
 {
     private readonly string connectionString;
     private readonly SqliteConnection writer;
@@ -32,6 +33,12 @@ public sealed class VectorStore : IDisposable
     }
 
     public string Path { get; }
+
+    public string Kind => "sqlite";
+
+    public string Location => Path;
+
+    public long? StorageBytes => DatabaseBytes;
 
     /// <summary>The model, dimension and distance metric of the stored vectors (the metric as stored in the database).</summary>
     public CollectionInfo Collection { get; }
@@ -143,6 +150,46 @@ public sealed class VectorStore : IDisposable
 
     /// <summary>Bytes on disk: the database file and its write-ahead log.</summary>
     public long DatabaseBytes => FileLength(Path) + FileLength(Path + "-wal");
+
+    public Task<Dictionary<string, FileFingerprint>> LoadFingerprintsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(LoadFingerprints());
+
+    public Task<float[]?> ReadVectorAsync(long id, CancellationToken cancellationToken = default)
+    {
+        var vector = new float[Collection.Dimension];
+        return Task.FromResult(ReadVectors([id], vector)[0] ? vector : null);
+    }
+
+    public async Task<long> ReadVersionAsync(CancellationToken cancellationToken = default)
+    {
+        using var lease = RentReader();
+        await using var command = lease.Connection.CreateCommand();
+        command.CommandText = "select cast(value as integer) from meta where key = 'version'";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Every image with its vector in id order, from one read transaction on a connection of its own (a consistent snapshot).</summary>
+    public async IAsyncEnumerable<StoredEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var connection = OpenDedicatedConnection();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            select {StoredImage.QualifiedColumns}, vec_images.embedding
+            from images join vec_images on vec_images.image_id = images.id
+            order by images.id
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var vector = new float[Collection.Dimension];
+            MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(8)).CopyTo(vector);
+            yield return new StoredEntry(StoredImage.Read(reader), vector);
+        }
+    }
+
+    public Task<bool> PingAsync(CancellationToken cancellationToken = default) => Task.FromResult(!disposed);
 
     /// <summary>Every stored source with its fingerprint, for the ingest job's change detection.</summary>
     public Dictionary<string, FileFingerprint> LoadFingerprints()

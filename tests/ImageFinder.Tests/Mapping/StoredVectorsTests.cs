@@ -58,7 +58,7 @@ public sealed class StoredVectorsTests : IDisposable
         using var store = VectorStore.Open(temp.Combine("v.db"), new CollectionInfo("m", 4));
         await store.WriteBatchAsync([.. Enumerable.Range(0, 30).Select(i => Record($"/c/{i}.png", i))]);
 
-        var map = CollectionMapper.Compute(store, MapMethod.Pca, 2, maxPoints: 12, CancellationToken.None);
+        var map = await CollectionMapper.ComputeAsync(store, MapMethod.Pca, 2, maxPoints: 12, CancellationToken.None);
 
         Assert.True(map.Sampled);
         Assert.Equal(30, map.Total);
