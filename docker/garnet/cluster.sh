@@ -293,13 +293,14 @@ stop_nodes() {
         done < <(nodes)
         local entry all_gone=1
         for entry in "${waiting[@]}"; do
-            timeout_seconds=15 wait_until "pid ${entry%%:*} to exit after SIG$signal" gone "${entry%%:*}" "${entry##*:}" 2>/dev/null ||
+            # A killed process can take a while to leave a busy machine (threads in disk waits): up to a minute.
+            timeout_seconds=$([ "$signal" = TERM ] && echo 15 || echo 60) wait_until "pid ${entry%%:*} to exit after SIG$signal" gone "${entry%%:*}" "${entry##*:}" 2>/dev/null ||
                 all_gone=0
         done
         [ "$all_gone" = 1 ] && break
     done
     while read -r node port pid; do
-        gone "$pid" "$port" || die "node $node (pid $pid) is still running after SIGKILL"
+        gone "$pid" "$port" || die "node $node (pid $pid) is still running after SIGKILL (thread states: $(cat /proc/"$pid"/task/*/stat 2>/dev/null | sed -E 's/.*\) (.).*/\1/' | sort | uniq -c | tr '\n' ' '))"
     done < <(nodes)
     rm -f "$pids_file" "$dir/endpoints"
 }

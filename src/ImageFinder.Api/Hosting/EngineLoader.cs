@@ -1,6 +1,5 @@
 using ImageFinder.Configuration;
 using ImageFinder.Search;
-using ImageFinder.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageFinder.Api.Hosting;
@@ -43,7 +42,7 @@ public sealed class EngineLoader : BackgroundService
         {
             try
             {
-                var loaded = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions(), CollectionInfo.ParseMetric(options.Metric), logger);
+                var loaded = await ImageSearch.OpenAsync(options, logger, stoppingToken);
                 if (options.MetricConflict(loaded.Store.Collection.Metric) is { } conflict)
                 {
                     logger.LogWarning("{Conflict}", conflict);

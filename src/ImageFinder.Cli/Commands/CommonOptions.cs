@@ -2,7 +2,6 @@ using System.CommandLine;
 using ImageFinder.Configuration;
 using ImageFinder.Native;
 using ImageFinder.Search;
-using ImageFinder.Storage;
 
 namespace ImageFinder.Cli.Commands;
 
@@ -59,9 +58,14 @@ internal static class CommonOptions
     };
 
     /// <summary>Validates the settings like the API does, then loads the model and opens the database; errors are printed, not thrown.</summary>
-    public static ImageSearch? Open(ImageFinderOptions options, TextWriter error)
+    public static async Task<ImageSearch?> OpenAsync(ImageFinderOptions options, TextWriter error)
     {
         var failures = new List<string>();
+        if (StoreEnvironment.Apply(options) is { } environment)
+        {
+            failures.Add(environment);
+        }
+
         try
         {
             NativeLibraries.EnsureInstalled();
@@ -90,7 +94,7 @@ internal static class CommonOptions
 
         try
         {
-            var search = ImageSearch.Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions(), CollectionInfo.ParseMetric(options.Metric));
+            var search = await ImageSearch.OpenAsync(options);
             if (options.MetricConflict(search.Store.Collection.Metric, "--metric") is { } conflict)
             {
                 error.WriteLine("warning: " + conflict);

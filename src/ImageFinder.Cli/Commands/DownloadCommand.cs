@@ -151,7 +151,7 @@ internal static class DownloadCommand
         }
 
         // The model and database are opened before anything is downloaded, so a wrong --model fails at once.
-        using var search = ingest is null ? null : CommonOptions.Open(ingest, error);
+        using var search = ingest is null ? null : await CommonOptions.OpenAsync(ingest, error);
         if (ingest is not null && search is null)
         {
             return 2;

@@ -51,7 +51,7 @@ internal static class DuplicatesCommand
             return 2;
         }
 
-        using var search = CommonOptions.Open(options, error);
+        using var search = await CommonOptions.OpenAsync(options, error);
         if (search is null)
         {
             return 2;

@@ -66,7 +66,7 @@ internal static class IngestCommand
             return 2;
         }
 
-        using var search = CommonOptions.Open(options, error);
+        using var search = await CommonOptions.OpenAsync(options, error);
         if (search is null)
         {
             return 2;

@@ -63,7 +63,7 @@ internal static class ReindexCommand
         }
 
         options.Metric ??= source.Collection.Metric;
-        using var search = CommonOptions.Open(options, error);
+        using var search = await CommonOptions.OpenAsync(options, error);
         if (search is null)
         {
             return 2;

@@ -38,7 +38,7 @@ internal static class SearchCommand
             return 2;
         }
 
-        using var search = CommonOptions.Open(options, error);
+        using var search = await CommonOptions.OpenAsync(options, error);
         if (search is null)
         {
             return 2;

@@ -10,7 +10,17 @@ public sealed class ImageFinderOptions
 {
     public const string SectionName = "ImageFinder";
 
-    /// <summary>SQLite database file; created when missing.</summary>
+    /// <summary>Where the collection is kept: <c>sqlite</c> (the <see cref="Database"/> file, the default) or <c>garnet</c> (a cluster, see <see cref="Garnet"/>).</summary>
+    [RegularExpression("^(?i:sqlite|garnet)$", ErrorMessage = "ImageFinder:Store must be sqlite or garnet.")]
+    public string Store { get; set; } = StoreKinds.Sqlite;
+
+    /// <summary>The cluster and collection when <see cref="Store"/> is <c>garnet</c>.</summary>
+    public GarnetOptions Garnet { get; set; } = new();
+
+    /// <summary>Whether <see cref="Store"/> says garnet.</summary>
+    public bool UsesGarnet => string.Equals(Store, StoreKinds.Garnet, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>SQLite database file; created when missing. With the garnet store it only places uploads (beside it) and nothing else.</summary>
     [Required(ErrorMessage = "ImageFinder:Database must be set.")]
     public string Database { get; set; } = "data/imagefinder.db";
 

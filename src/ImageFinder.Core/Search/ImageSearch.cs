@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using ImageFinder.Configuration;
 using ImageFinder.Index;
 using ImageFinder.Inference;
 using ImageFinder.Storage;
+using ImageFinder.Storage.Garnet;
 using Microsoft.Extensions.Logging;
 
 namespace ImageFinder.Search;
@@ -26,6 +28,31 @@ public sealed class ImageSearch : IDisposable
     public KnnSearch Knn { get; }
 
     public EmbeddingModel Model => embedder.Model;
+
+    /// <summary>
+    /// Loads the model and opens (or creates) its collection in the store the settings name: the SQLite file
+    /// (<see cref="ImageFinderOptions.Database"/>) or the Garnet cluster (<see cref="ImageFinderOptions.Garnet"/>).
+    /// </summary>
+    public static async Task<ImageSearch> OpenAsync(ImageFinderOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.UsesGarnet)
+        {
+            return Open(options.Database, options.ToEmbedderOptions(), options.ToKnnOptions(), CollectionInfo.ParseMetric(options.Metric), logger);
+        }
+
+        var embedder = OnnxImageEmbedder.Load(options.ToEmbedderOptions());
+        try
+        {
+            var store = await GarnetStore.OpenAsync(options.Garnet, CollectionFor(embedder.Model, CollectionInfo.ParseMetric(options.Metric)), logger, cancellationToken).ConfigureAwait(false);
+            return new ImageSearch(embedder, store, options.ToKnnOptions(), logger);
+        }
+        catch
+        {
+            embedder.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// Loads the model and opens (or creates) its database. <paramref name="metric"/> (default l2) is the distance of a new

@@ -34,7 +34,7 @@ public sealed class VectorStore : IImageStore
 
     public string Path { get; }
 
-    public string Kind => "sqlite";
+    public string Kind => StoreKinds.Sqlite;
 
     public string Location => Path;
 
