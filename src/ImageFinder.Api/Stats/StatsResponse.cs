@@ -9,7 +9,7 @@ namespace ImageFinder.Api.Stats;
 /// <param name="Store">Where the collection is kept: <c>sqlite</c> (one file) or <c>garnet</c> (a cluster).</param>
 /// <param name="DatabaseBytes">Size on disk of the SQLite database and its write-ahead log (null for a Garnet store).</param>
 /// <param name="SearchMode">The configured KNN mode (Auto, Exact, Approximate or SqliteVec).</param>
-/// <param name="ActiveSearch">How a search runs at this size once the index is ready: Exact, Approximate or SqliteVec.</param>
+/// <param name="ActiveSearch">How a search runs at this size once the index is ready: Exact, Approximate or SqliteVec; Garnet when the cluster's vector sets answer.</param>
 /// <param name="ExactSearchMaxVectors">In Auto mode, collections up to this size are searched exactly.</param>
 /// <param name="Index">The in-memory search index: its state, images, cells and memory (state <c>garnet</c>: the cluster's own index is used).</param>
 /// <param name="WritesEnabled">Whether an API key is configured, so POST and DELETE /images work.</param>

@@ -46,6 +46,9 @@ public sealed class KnnSearch : IDisposable
     /// <summary>The mode the last query used (<see cref="KnnMode.SqliteVec"/> when no index was ready yet, or when the store answers with its own index).</summary>
     public KnnMode LastMode { get; private set; } = KnnMode.SqliteVec;
 
+    /// <summary>Whether the store answers every query with its own index (a Garnet cluster's vector sets), so none is kept here.</summary>
+    public bool UsesStoreIndex => sqlite is null;
+
     /// <summary>Where the trained index is kept (null for a store that keeps its own index).</summary>
     public string? IndexPath => sqlite is null ? null : IndexFile.PathFor(sqlite.Path);
 

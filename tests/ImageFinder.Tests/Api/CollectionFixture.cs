@@ -5,7 +5,7 @@ using ImageFinder.Tests.Support;
 
 namespace ImageFinder.Tests.Api;
 
-/// <summary>A generated collection ingested by the real ingest job, served by the real API host.</summary>
+/// <summary>A generated collection ingested by the real ingest job, served by the real API host (over SQLite unless a subclass says otherwise).</summary>
 public class CollectionFixture : IAsyncLifetime
 {
     public const int ImageCount = 16;
@@ -22,14 +22,31 @@ public class CollectionFixture : IAsyncLifetime
 
     public TempFolder Temp => temp;
 
+    /// <summary>Where a keyed host keeps uploaded images.</summary>
+    public string Uploads => temp.Combine("uploads");
+
     /// <summary>Settings on top of the defaults, for fixtures of hosts configured otherwise.</summary>
     protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
+
+    /// <summary>What /stats and /health say the store is.</summary>
+    public virtual string StoreKind => "sqlite";
+
+    /// <summary>The store's own settings (none for the default SQLite file).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> StoreSettings { get; } = new Dictionary<string, string?>();
+
+    /// <summary>The store the API will serve, opened for the fixture's ingest.</summary>
+    protected virtual Task<IImageStore> OpenStoreAsync(CollectionInfo collection) => Task.FromResult<IImageStore>(VectorStore.Open(Database, collection));
+
+    /// <summary>Stops what the store needs (a server); runs after the API host is gone.</summary>
+    protected virtual void DisposeStore()
+    {
+    }
 
     public async Task InitializeAsync()
     {
         Paths = TestImages.WriteCollection(temp.Combine("images"), ImageCount);
         using (var embedder = OnnxImageEmbedder.Load(TestModel.Options()))
-        using (var store = VectorStore.Open(Database, new CollectionInfo(embedder.Model.Name, embedder.Model.Dimension)))
+        using (var store = await OpenStoreAsync(new CollectionInfo(embedder.Model.Name, embedder.Model.Dimension)))
         {
             var summary = await new IngestJob(embedder, store).RunAsync(temp.Combine("images"));
             if (summary.Added != ImageCount)
@@ -39,7 +56,7 @@ public class CollectionFixture : IAsyncLifetime
         }
 
         var settings = new Dictionary<string, string?> { ["ImageFinder:MaxUploadBytes"] = (1024 * 1024).ToString() };
-        foreach (var (key, value) in ExtraSettings)
+        foreach (var (key, value) in StoreSettings.Concat(ExtraSettings))
         {
             settings[key] = value;
         }
@@ -56,6 +73,7 @@ public class CollectionFixture : IAsyncLifetime
             await Factory.DisposeAsync();
         }
 
+        DisposeStore();
         temp.Dispose();
     }
 }

@@ -9,7 +9,7 @@ using ImageFinder.Tests.Support;
 namespace ImageFinder.Tests.Api;
 
 /// <summary>POST and DELETE /images through the real host: the key, idempotent adds, deletes that take row, vector and file.</summary>
-public sealed class ImageWritesTests(KeyedCollectionFixture collection) : IClassFixture<KeyedCollectionFixture>
+public abstract class ImageWritesTests(CollectionFixture collection)
 {
     private HttpClient Client => collection.Client;
 
@@ -131,3 +131,9 @@ public sealed class ImageWritesTests(KeyedCollectionFixture collection) : IClass
 
     private async Task<long> CountAsync() => (await Client.GetFromJsonAsync<StatsResponse>("/stats"))!.Count;
 }
+
+/// <summary><see cref="ImageWritesTests"/> on the SQLite store.</summary>
+public sealed class ImageWritesTestsOnSqlite(KeyedCollectionFixture collection) : ImageWritesTests(collection), IClassFixture<KeyedCollectionFixture>;
+
+/// <summary><see cref="ImageWritesTests"/> on the Garnet store.</summary>
+public sealed class ImageWritesTestsOnGarnet(KeyedGarnetCollectionFixture collection) : ImageWritesTests(collection), IClassFixture<KeyedGarnetCollectionFixture>;

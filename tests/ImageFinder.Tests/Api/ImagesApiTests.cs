@@ -11,7 +11,7 @@ using ImageFinder.Tests.Support;
 namespace ImageFinder.Tests.Api;
 
 /// <summary>The read endpoints of the collection, through the real host over an ingested collection.</summary>
-public sealed class ImagesApiTests(CollectionFixture collection) : IClassFixture<CollectionFixture>
+public abstract class ImagesApiTests(CollectionFixture collection)
 {
     private HttpClient Client => collection.Client;
 
@@ -180,10 +180,21 @@ public sealed class ImagesApiTests(CollectionFixture collection) : IClassFixture
         Assert.Equal(OnnxImageEmbedder.FileSha256(TestModel.Path), stats.ModelSha256);
         Assert.Equal(2048, stats.Dimension);
         Assert.Equal("l2", stats.Metric);
-        Assert.True(stats.DatabaseBytes >= new FileInfo(collection.Database).Length);
         Assert.Equal("Auto", stats.SearchMode);
-        Assert.Equal("Exact", stats.ActiveSearch);
         Assert.False(stats.WritesEnabled);
+        Assert.Equal(collection.StoreKind, stats.Store);
+        if (collection.StoreKind == "garnet")
+        {
+            // The cluster's vector sets answer; no index is kept in the API process, and there is no file to measure.
+            Assert.Null(stats.DatabaseBytes);
+            Assert.Equal("Garnet", stats.ActiveSearch);
+            Assert.Equal("garnet", stats.Index.State);
+            Assert.Equal(0, stats.Index.Vectors);
+            return;
+        }
+
+        Assert.True(stats.DatabaseBytes >= new FileInfo(collection.Database).Length);
+        Assert.Equal("Exact", stats.ActiveSearch);
 
         // The in-memory index was built before the API was ready: every image, one untrained chunk, ~2 KB each.
         Assert.Equal("exact", stats.Index.State);
@@ -246,3 +257,9 @@ public sealed class ImagesApiTests(CollectionFixture collection) : IClassFixture
         return (await response.Content.ReadFromJsonAsync<SearchResponse>())!;
     }
 }
+
+/// <summary><see cref="ImagesApiTests"/> on the SQLite store.</summary>
+public sealed class ImagesApiTestsOnSqlite(CollectionFixture collection) : ImagesApiTests(collection), IClassFixture<CollectionFixture>;
+
+/// <summary><see cref="ImagesApiTests"/> on the Garnet store.</summary>
+public sealed class ImagesApiTestsOnGarnet(GarnetCollectionFixture collection) : ImagesApiTests(collection), IClassFixture<GarnetCollectionFixture>;

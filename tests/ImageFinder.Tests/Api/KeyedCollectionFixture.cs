@@ -5,8 +5,6 @@ public sealed class KeyedCollectionFixture : CollectionFixture
 {
     public const string Key = "test-key-0123456789abcdef";
 
-    public string Uploads => Temp.Combine("uploads");
-
     protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
         ["ImageFinder:ApiKey"] = Key,

@@ -9,7 +9,7 @@ using ImageFinder.Tests.Support;
 
 namespace ImageFinder.Tests.Api;
 
-public sealed class SearchApiTests(CollectionFixture collection) : IClassFixture<CollectionFixture>
+public abstract class SearchApiTests(CollectionFixture collection)
 {
     private HttpClient Client => collection.Client;
 
@@ -209,3 +209,9 @@ public sealed class SearchApiTests(CollectionFixture collection) : IClassFixture
         return problem;
     }
 }
+
+/// <summary><see cref="SearchApiTests"/> on the SQLite store.</summary>
+public sealed class SearchApiTestsOnSqlite(CollectionFixture collection) : SearchApiTests(collection), IClassFixture<CollectionFixture>;
+
+/// <summary><see cref="SearchApiTests"/> on the Garnet store.</summary>
+public sealed class SearchApiTestsOnGarnet(GarnetCollectionFixture collection) : SearchApiTests(collection), IClassFixture<GarnetCollectionFixture>;

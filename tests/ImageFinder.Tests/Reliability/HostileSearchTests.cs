@@ -7,7 +7,7 @@ using ImageFinder.Tests.Support;
 namespace ImageFinder.Tests.Reliability;
 
 /// <summary><c>POST /search</c> with every case of the hostile corpus, through the real host.</summary>
-public sealed class HostileSearchTests(CollectionFixture collection) : IClassFixture<CollectionFixture>
+public abstract class HostileSearchTests(CollectionFixture collection)
 {
     [Theory]
     [MemberData(nameof(HostileCorpus.Names), MemberType = typeof(HostileCorpus))]
@@ -63,3 +63,9 @@ public sealed class HostileSearchTests(CollectionFixture collection) : IClassFix
         });
     }
 }
+
+/// <summary><see cref="HostileSearchTests"/> on the SQLite store.</summary>
+public sealed class HostileSearchTestsOnSqlite(CollectionFixture collection) : HostileSearchTests(collection), IClassFixture<CollectionFixture>;
+
+/// <summary><see cref="HostileSearchTests"/> on the Garnet store.</summary>
+public sealed class HostileSearchTestsOnGarnet(GarnetCollectionFixture collection) : HostileSearchTests(collection), IClassFixture<GarnetCollectionFixture>;

@@ -8,7 +8,7 @@ using ImageFinder.Tests.Support;
 namespace ImageFinder.Tests.Reliability;
 
 /// <summary><c>POST /images</c> with every case of the hostile corpus, through the real host with an API key.</summary>
-public sealed class HostileUploadTests(KeyedCollectionFixture collection) : IClassFixture<KeyedCollectionFixture>
+public abstract class HostileUploadTests(CollectionFixture collection)
 {
     [Theory]
     [MemberData(nameof(HostileCorpus.Names), MemberType = typeof(HostileCorpus))]
@@ -51,3 +51,9 @@ public sealed class HostileUploadTests(KeyedCollectionFixture collection) : ICla
 
     private async Task<long> CountAsync() => (await collection.Client.GetFromJsonAsync<StatsResponse>("/stats"))!.Count;
 }
+
+/// <summary><see cref="HostileUploadTests"/> on the SQLite store.</summary>
+public sealed class HostileUploadTestsOnSqlite(KeyedCollectionFixture collection) : HostileUploadTests(collection), IClassFixture<KeyedCollectionFixture>;
+
+/// <summary><see cref="HostileUploadTests"/> on the Garnet store.</summary>
+public sealed class HostileUploadTestsOnGarnet(KeyedGarnetCollectionFixture collection) : HostileUploadTests(collection), IClassFixture<KeyedGarnetCollectionFixture>;
