@@ -551,15 +551,15 @@ public sealed class GarnetStore : IImageStore
 
         if (!known.IsNull)
         {
-            // The source was claimed by a write that never finished (its row is missing): finish it under that id.
+            // The source is claimed but has no row yet: another writer of it is in flight, or one crashed before its
+            // row. Either way this write completes it under that id; whichever row transaction runs first adds it.
             id = (long)known;
             if (record.Keep is { } keep && keep.Id != id)
             {
                 throw new InvalidOperationException($"'{record.Source}' is image {id} in this collection, not image {keep.Id}.");
             }
 
-            await PutAsync(id, record, isNew: true).ConfigureAwait(false);
-            return (id, WriteOutcome.Added);
+            return (id, await PutAsync(id, record, isNew: true).ConfigureAwait(false) ? WriteOutcome.Added : WriteOutcome.Updated);
         }
 
         if (record.Keep is { } kept)
@@ -584,12 +584,14 @@ public sealed class GarnetStore : IImageStore
             return await WriteAsync(record).ConfigureAwait(false);
         }
 
-        await PutAsync(id, record, isNew: true).ConfigureAwait(false);
-        return (id, WriteOutcome.Added);
+        return (id, await PutAsync(id, record, isNew: true).ConfigureAwait(false) ? WriteOutcome.Added : WriteOutcome.Updated);
     }
 
-    /// <summary>Writes an image's vector, then its row and id-list entry (one transaction), then its hash entry and the version.</summary>
-    private async Task PutAsync(long id, ImageRecord record, bool isNew)
+    /// <summary>
+    /// Writes an image's vector, then (after the version's INCR) its row and id-list entry in one transaction, then its
+    /// hash entry. True when this call created the row (its added time was set here), false when the row was there.
+    /// </summary>
+    private async Task<bool> PutAsync(long id, ImageRecord record, bool isNew)
     {
         var vectors = keys.VectorsOf(id);
         var element = GarnetKeys.Element(id);
@@ -615,10 +617,11 @@ public sealed class GarnetStore : IImageStore
             new("height", record.Height),
             new("version", version),
         ]);
-        _ = transaction.HashSetAsync(image, "added", (record.Keep?.Added ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds(), When.NotExists);
+        var created = transaction.HashSetAsync(image, "added", (record.Keep?.Added ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds(), When.NotExists);
         _ = transaction.SortedSetAddAsync(keys.IdsOf(id), id, id);
         await transaction.ExecuteAsync().ConfigureAwait(false);
         await database.HashSetAsync(keys.Sha256(record.Sha256), record.Sha256, id, When.NotExists).ConfigureAwait(false);
+        return await created.ConfigureAwait(false);
     }
 
     private async Task RemoveIfPointsToAsync(RedisKey hash, string field, long id)
