@@ -34,15 +34,20 @@ internal static class IngestCommand
         {
             Description = "Keep running and sync new, changed (and with --prune, deleted) files as they appear, until Ctrl-C.",
         };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Ingest only share I of N of the folder (I/N, e.g. 2/4), chosen by each file's relative path: N jobs on N machines fill one shared store (ImageFinder__Store=garnet) without overlap.",
+        };
         var command = new Command("ingest", "Embed the images of a folder into the database; only new or changed files are embedded.")
         {
-            folder, database, model, threads, sessions, batchSize, metric, prune, watch,
+            folder, database, model, threads, sessions, batchSize, metric, prune, watch, shard,
         };
 
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(folder)!,
             parse.GetValue(prune),
             parse.GetValue(watch),
+            parse.GetValue(shard),
             new ImageFinderOptions
             {
                 Database = parse.GetValue(database)!,
@@ -58,11 +63,18 @@ internal static class IngestCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo folder, bool prune, bool watch, ImageFinderOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DirectoryInfo folder, bool prune, bool watch, string? shard, ImageFinderOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (!folder.Exists)
         {
             await error.WriteLineAsync($"error: --folder: '{folder.FullName}' does not exist.");
+            return 2;
+        }
+
+        var (share, shareError) = FolderShare.Parse(shard);
+        if (shareError is not null)
+        {
+            await error.WriteLineAsync("error: " + shareError);
             return 2;
         }
 
@@ -76,9 +88,11 @@ internal static class IngestCommand
 
         // The watcher starts before the first scan, so a file arriving during the first sync is not missed.
         using var watcher = watch ? new FolderWatcher(folder.FullName) : null;
-        var files = FolderScanner.Scan(folder.FullName);
-        await output.WriteLineAsync($"ingesting {files.Count} image files from {folder.FullName} into {search.Store.Location} ({search.Store.Collection.Metric} distance) with '{search.Model.Name}'");
-        var exitCode = await IngestRun.RunAsync(search, files, "done", output, error, cancellationToken, pruneUnder);
+        var scan = FolderScanner.Scan(folder.FullName);
+        var files = share is { } part ? part.Of(folder.FullName, scan) : scan;
+        var of = share is null ? "" : $" (share {share} of {scan.Count})";
+        await output.WriteLineAsync($"ingesting {files.Count} image files{of} from {folder.FullName} into {search.Store.Location} ({search.Store.Collection.Metric} distance) with '{search.Model.Name}'");
+        var exitCode = await IngestRun.RunAsync(search, files, "done", output, error, cancellationToken, pruneUnder, scan);
         if (watcher is null || exitCode != 0)
         {
             return exitCode;
@@ -109,7 +123,8 @@ internal static class IngestCommand
             }
 
             // The same ingest pipeline as the first run: unchanged files cost one stat each.
-            exitCode = await IngestRun.RunAsync(search, current, "sync", output, error, cancellationToken, pruneUnder);
+            var currentShare = share is { } watched ? watched.Of(folder.FullName, current) : current;
+            exitCode = await IngestRun.RunAsync(search, currentShare, "sync", output, error, cancellationToken, pruneUnder, current);
             if (exitCode != 0)
             {
                 return exitCode;

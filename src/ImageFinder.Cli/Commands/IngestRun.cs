@@ -1,15 +1,19 @@
 using ImageFinder.Cli.Console;
 using ImageFinder.Ingestion;
 using ImageFinder.Search;
+using ImageFinder.Storage;
 
 namespace ImageFinder.Cli.Commands;
 
 /// <summary>Runs the ingest job over a list of files with progress, then prints failures and the summary; shared by <c>ingest</c> and <c>download --ingest</c>.</summary>
 internal static class IngestRun
 {
-    /// <remarks>With a <c>pruneUnder</c> folder, images whose source lies under it and is not in the files are removed after the run.</remarks>
-    /// <returns>0 when the job ran (files may have failed), 130 when it was interrupted.</returns>
-    public static async Task<int> RunAsync(ImageSearch search, IReadOnlyList<ImageFile> files, string summaryPrefix, TextWriter output, TextWriter error, CancellationToken cancellationToken, string? pruneUnder = null)
+    /// <remarks>
+    /// With a <c>pruneUnder</c> folder, images whose source lies under it and is not in <c>present</c> (default: the
+    /// files) are removed after the run; a job that ingests one share of a folder passes the whole scan there.
+    /// </remarks>
+    /// <returns>0 when the job ran (files may have failed), 130 when it was interrupted, 1 when the store stopped answering.</returns>
+    public static async Task<int> RunAsync(ImageSearch search, IReadOnlyList<ImageFile> files, string summaryPrefix, TextWriter output, TextWriter error, CancellationToken cancellationToken, string? pruneUnder = null, IReadOnlyList<ImageFile>? present = null)
     {
         var job = new IngestJob(search.Embedder, search.Store);
         IngestSummary summary;
@@ -19,7 +23,7 @@ internal static class IngestRun
             summary = await IngestProgressView.RunAsync(output, total => job.RunAsync(files, total, cancellationToken));
             if (pruneUnder is not null)
             {
-                removed = await job.PruneAsync(pruneUnder, files, cancellationToken);
+                removed = await job.PruneAsync(pruneUnder, present ?? files, cancellationToken);
                 summary = summary with { Removed = removed.Count };
             }
         }
@@ -27,6 +31,12 @@ internal static class IngestRun
         {
             await error.WriteLineAsync("interrupted: everything committed so far is kept; run the same command again to finish.");
             return 130;
+        }
+        catch (StoreUnavailableException e)
+        {
+            // Already retried (ImageFinder:Garnet:Attempts); what was written is kept and a rerun skips it.
+            await error.WriteLineAsync($"error: {e.Message} Everything written so far is kept; run the same command again to finish.");
+            return 1;
         }
 
         foreach (var failure in summary.Failures)

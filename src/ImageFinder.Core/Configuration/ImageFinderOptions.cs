@@ -11,7 +11,6 @@ public sealed class ImageFinderOptions
     public const string SectionName = "ImageFinder";
 
     /// <summary>Where the collection is kept: <c>sqlite</c> (the <see cref="Database"/> file, the default) or <c>garnet</c> (a cluster, see <see cref="Garnet"/>).</summary>
-    [RegularExpression("^(?i:sqlite|garnet)$", ErrorMessage = "ImageFinder:Store must be sqlite or garnet.")]
     public string Store { get; set; } = StoreKinds.Sqlite;
 
     /// <summary>The cluster and collection when <see cref="Store"/> is <c>garnet</c>.</summary>

@@ -31,6 +31,11 @@ public sealed class ImageFinderOptionsValidator : IValidateOptions<ImageFinderOp
             failures.Add($"ImageFinder:Metric: '{options.Metric}' is not a distance metric; use one of {string.Join(", ", CollectionInfo.Metrics)}.");
         }
 
+        if (!options.UsesGarnet && !string.Equals(options.Store, StoreKinds.Sqlite, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"ImageFinder:Store: '{options.Store}' is not a store; use sqlite (the default, one file) or garnet (a Garnet cluster).");
+        }
+
         if (options.UsesGarnet)
         {
             if (GarnetOptions.ParseEndpoints(options.Garnet.Endpoints).Error is { } endpoints)

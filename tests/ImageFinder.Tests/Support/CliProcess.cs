@@ -28,7 +28,10 @@ public sealed class CliProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => Start(new Dictionary<string, string?>(), args);
+
+    /// <summary>Starts the CLI with <paramref name="environment"/> added to (or, for null values, removed from) this process's environment.</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo(DotnetHost)
         {
@@ -37,6 +40,11 @@ public sealed class CliProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(CliDll);
         foreach (var arg in args)
         {
@@ -57,6 +65,13 @@ public sealed class CliProcess : IDisposable
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(TimeSpan timeout, params string[] args)
     {
         using var child = Start(args);
+        return await child.WaitAsync(timeout);
+    }
+
+    /// <summary>Runs the CLI to completion (at most <paramref name="timeout"/>) with <paramref name="environment"/> set.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        using var child = Start(environment, args);
         return await child.WaitAsync(timeout);
     }
 

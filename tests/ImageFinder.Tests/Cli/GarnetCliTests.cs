@@ -1,0 +1,112 @@
+using ImageFinder.Configuration;
+using ImageFinder.Inference;
+using ImageFinder.Ingestion;
+using ImageFinder.Search;
+using ImageFinder.Storage.Garnet;
+using ImageFinder.Tests.Storage;
+using ImageFinder.Tests.Support;
+
+namespace ImageFinder.Tests.Cli;
+
+/// <summary>The CLI as a child process pointed at a Garnet server by the same environment variables as the API.</summary>
+public sealed class GarnetCliTests(GarnetServerFixture server) : IClassFixture<GarnetServerFixture>, IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    private readonly TempFolder temp = new();
+
+    [Fact]
+    public async Task Shares_of_a_folder_ingested_by_separate_jobs_fill_one_collection_without_overlap_or_duplicates()
+    {
+        var folder = temp.Combine("images");
+        TestImages.WriteCollection(folder, 12);
+        var environment = Environment("shares");
+        var data = Path.Combine(Path.GetDirectoryName(CliProcess.CliDll)!, "data");
+        var hadData = Directory.Exists(data);
+
+        var first = await CliProcess.RunAsync(Timeout, environment, "ingest", "--folder", folder, "--model", TestModel.Path, "--shard", "1/2");
+        var second = await CliProcess.RunAsync(Timeout, environment, "ingest", "--folder", folder, "--model", TestModel.Path, "--shard", "2/2");
+        // The first share given again by mistake: its images are there already, nothing is added twice.
+        var again = await CliProcess.RunAsync(Timeout, environment, "ingest", "--folder", folder, "--model", TestModel.Path, "--shard", "1/2");
+
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.True(second.ExitCode == 0, second.Error);
+        Assert.True(again.ExitCode == 0, again.Error);
+        var added = Added(first.Output) + Added(second.Output);
+        Assert.Equal(12, added);
+        Assert.Equal(0, Added(again.Output));
+        Assert.Contains("garnet prefix 'shares'", first.Output, StringComparison.Ordinal);
+        using var embedder = OnnxImageEmbedder.Load(TestModel.Options());
+        using var store = await GarnetStore.OpenAsync(Options("shares"), ImageSearch.CollectionFor(embedder.Model));
+        var sources = (await store.LoadFingerprintsAsync()).Keys.Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(FolderScanner.Scan(folder).Select(f => f.Path).Order(StringComparer.Ordinal), sources);
+        Assert.True(hadData || !Directory.Exists(data), "the garnet jobs created a SQLite database");
+    }
+
+    [Fact]
+    public async Task Search_and_duplicates_read_the_collection_the_environment_names()
+    {
+        var folder = temp.Combine("images");
+        var paths = TestImages.WriteCollection(folder, 6);
+        var environment = Environment("reads");
+        var ingest = await CliProcess.RunAsync(Timeout, environment, "ingest", "--folder", folder, "--model", TestModel.Path);
+        Assert.True(ingest.ExitCode == 0, ingest.Error);
+
+        var search = await CliProcess.RunAsync(Timeout, environment, "search", "--image", paths[3], "--model", TestModel.Path, "--k", "2");
+        var duplicates = await CliProcess.RunAsync(Timeout, environment, "duplicates", "--model", TestModel.Path);
+
+        Assert.True(search.ExitCode == 0, search.Error);
+        Assert.Contains(paths[3], search.Output.Split('\n')[0] + search.Output, StringComparison.Ordinal);
+        Assert.True(duplicates.ExitCode == 0, duplicates.Error);
+    }
+
+    [Theory]
+    [InlineData("ImageFinder__Garnet__Endpoints", "", "ImageFinder:Garnet:Endpoints")]
+    [InlineData("ImageFinder__Garnet__Endpoints", "no-port", "ImageFinder:Garnet:Endpoints")]
+    [InlineData("ImageFinder__Garnet__Shards", "0", "ImageFinder:Garnet:Shards")]
+    [InlineData("ImageFinder__Garnet__Prefix", "has space", "ImageFinder:Garnet:Prefix")]
+    [InlineData("ImageFinder__Store", "mongo", "ImageFinder:Store")]
+    public async Task Bad_store_settings_are_refused_before_anything_is_opened_naming_the_setting(string variable, string value, string setting)
+    {
+        var environment = new Dictionary<string, string?>(Environment("bad")) { [variable] = value };
+
+        var run = await CliProcess.RunAsync(Timeout, environment, "ingest", "--folder", temp.Path, "--model", TestModel.Path);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(setting, run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_store_that_does_not_answer_is_a_clear_error_not_a_crash()
+    {
+        var environment = new Dictionary<string, string?>(Environment("down"))
+        {
+            ["ImageFinder__Garnet__Endpoints"] = "127.0.0.1:1",
+            ["ImageFinder__Garnet__TimeoutMs"] = "500",
+            ["ImageFinder__Garnet__Attempts"] = "1",
+        };
+
+        var run = await CliProcess.RunAsync(Timeout, environment, "ingest", "--folder", temp.Path, "--model", TestModel.Path);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("garnet store (ImageFinder:Garnet:Endpoints 127.0.0.1:1) does not answer", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    private static int Added(string output)
+    {
+        var line = output.Split('\n').Last(l => l.StartsWith("done:", StringComparison.Ordinal));
+        return int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private GarnetOptions Options(string prefix) => new() { Endpoints = server.Garnet.Endpoint, Prefix = prefix, Shards = 4 };
+
+    private Dictionary<string, string?> Environment(string prefix) => new()
+    {
+        ["ImageFinder__Store"] = "garnet",
+        ["ImageFinder__Garnet__Endpoints"] = server.Garnet.Endpoint,
+        ["ImageFinder__Garnet__Prefix"] = prefix,
+        ["ImageFinder__Garnet__Shards"] = "4",
+    };
+}
