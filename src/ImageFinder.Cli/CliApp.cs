@@ -3,7 +3,7 @@ using ImageFinder.Cli.Commands;
 
 namespace ImageFinder.Cli;
 
-/// <summary>The one-shot jobs: <c>download</c> fetches images from a CSV of URLs; <c>ingest</c> fills the database from a folder; <c>search</c> queries it; <c>evaluate</c> measures retrieval on a labelled folder; <c>duplicates</c> finds near-identical images; <c>reindex</c> re-embeds a collection with another model; <c>model-check</c> checks an exported model against its reference output.</summary>
+/// <summary>The one-shot jobs: <c>download</c> fetches images from a CSV of URLs; <c>ingest</c> fills the database from a folder; <c>search</c> queries it; <c>evaluate</c> measures retrieval on a labelled folder; <c>duplicates</c> finds near-identical images; <c>reindex</c> re-embeds a collection with another model; <c>migrate</c> copies a collection between SQLite and Garnet; <c>model-check</c> checks an exported model against its reference output.</summary>
 public static class CliApp
 {
     /// <summary>
@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(DuplicatesCommand.Create());
         root.Subcommands.Add(ReindexCommand.Create());
+        root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(ModelCheckCommand.Create());
         return root;
     }

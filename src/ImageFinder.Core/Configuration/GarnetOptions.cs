@@ -35,6 +35,21 @@ public sealed class GarnetOptions
     [Range(1, 20, ErrorMessage = "ImageFinder:Garnet:Attempts must be from 1 to 20.")]
     public int Attempts { get; set; } = 3;
 
+    /// <summary>What is wrong with these settings, one message per setting, each naming it (empty when they are usable).</summary>
+    public IReadOnlyList<string> Failures()
+    {
+        var failures = new List<string>();
+        if (ParseEndpoints(Endpoints).Error is { } endpoints)
+        {
+            failures.Add(endpoints);
+        }
+
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        failures.AddRange(results.Select(result => result.ErrorMessage ?? "ImageFinder:Garnet is invalid."));
+        return failures;
+    }
+
     /// <summary>The endpoints as a list, or the reason they are not usable (names the setting).</summary>
     public static (IReadOnlyList<string> Endpoints, string? Error) ParseEndpoints(string? endpoints)
     {

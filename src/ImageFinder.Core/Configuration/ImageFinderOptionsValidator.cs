@@ -38,14 +38,7 @@ public sealed class ImageFinderOptionsValidator : IValidateOptions<ImageFinderOp
 
         if (options.UsesGarnet)
         {
-            if (GarnetOptions.ParseEndpoints(options.Garnet.Endpoints).Error is { } endpoints)
-            {
-                failures.Add(endpoints);
-            }
-
-            var nested = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-            System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options.Garnet, new(options.Garnet), nested, validateAllProperties: true);
-            failures.AddRange(nested.Select(result => result.ErrorMessage ?? "ImageFinder:Garnet is invalid."));
+            failures.AddRange(options.Garnet.Failures());
             if (options.Metric is not null && CollectionInfo.ParseMetric(options.Metric) == CollectionInfo.L1)
             {
                 failures.Add("ImageFinder:Metric: l1 is not offered by Garnet's vector sets; use l2 or cosine with ImageFinder:Store=garnet.");

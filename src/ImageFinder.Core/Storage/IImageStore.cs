@@ -9,16 +9,10 @@ namespace ImageFinder.Storage;
 /// Ids are the "index" clients see: positive, never reused, stable across stores (a migration keeps them). A store
 /// that cannot be reached throws <see cref="StoreUnavailableException"/>, never its client library's own exception.
 /// </remarks>
-public interface IImageStore : IDisposable
+public interface IImageStore : ICollectionReader, IDisposable
 {
     /// <summary>"sqlite" or "garnet": what <c>ImageFinder:Store</c> names.</summary>
     string Kind { get; }
-
-    /// <summary>Where the collection lives, for logs and messages: a file path, or a key prefix on a cluster's endpoints.</summary>
-    string Location { get; }
-
-    /// <summary>The model, dimension and distance metric of the stored vectors (as stored with the collection).</summary>
-    CollectionInfo Collection { get; }
 
     /// <summary>The <paramref name="k"/> stored images nearest to <paramref name="query"/> with their true metric distances, nearest first (ties by id).</summary>
     Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default);
@@ -35,9 +29,6 @@ public interface IImageStore : IDisposable
 
     /// <summary>The stored vector of image <paramref name="id"/>, bit for bit as written, or null when there is no such image.</summary>
     Task<float[]?> ReadVectorAsync(long id, CancellationToken cancellationToken = default);
-
-    /// <summary>Every stored source with its fingerprint, for the ingest job's change detection.</summary>
-    Task<Dictionary<string, FileFingerprint>> LoadFingerprintsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Writes a batch: a new source gets a new id (or the one its <see cref="ImageRecord.Keep"/> says, with that added
@@ -57,9 +48,6 @@ public interface IImageStore : IDisposable
 
     /// <summary>The collection's change version: it grows with every committed write, so a cache made at one version is stale at a higher one.</summary>
     Task<long> ReadVersionAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>Every image with its vector, in id order, streamed.</summary>
-    IAsyncEnumerable<StoredEntry> ReadAllAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Bytes the collection takes on disk where the store can say (the SQLite file and its log), else null.</summary>
     long? StorageBytes { get; }

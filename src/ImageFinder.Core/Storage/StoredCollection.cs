@@ -1,14 +1,17 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ImageFinder.Native;
 using Microsoft.Data.Sqlite;
 
 namespace ImageFinder.Storage;
 
 /// <summary>
-/// A database opened read-only, to be copied from (a re-index): what its vectors are (model, SHA-256, dimension,
-/// metric), its images in id order and the highest id it ever used. Nothing is ever written to the file, so a database
-/// of an older schema version is read as it is, not migrated.
+/// A database opened read-only, to be copied from (a re-index, a migration): what its vectors are (model, SHA-256,
+/// dimension, metric), its images (with their vectors) in id order and the highest id it ever used. Nothing is ever
+/// written to the file, so a database of an older schema version is read as it is, not migrated.
 /// </summary>
-public sealed class StoredCollection : IDisposable
+public sealed class StoredCollection : ICollectionReader, IDisposable
 {
     private readonly SqliteConnection connection;
 
@@ -20,6 +23,8 @@ public sealed class StoredCollection : IDisposable
     }
 
     public string Path { get; }
+
+    public string Location => Path;
 
     public CollectionInfo Collection { get; }
 
@@ -43,6 +48,9 @@ public sealed class StoredCollection : IDisposable
         try
         {
             connection.Open();
+            connection.EnableExtensions(true);
+            connection.LoadExtension(NativeLibraries.SqliteVecPath);
+            connection.EnableExtensions(false);
             var userVersion = Convert.ToInt32(Scalar(connection, "pragma user_version"), CultureInfo.InvariantCulture);
             var meta = ReadMeta(connection);
             if (userVersion is < StoreSchema.OldestVersion or > StoreSchema.Version || !meta.TryGetValue("model", out var model)
@@ -87,6 +95,35 @@ public sealed class StoredCollection : IDisposable
     /// its ids (a re-index) must not hand out any id up to it to a new image.
     /// </summary>
     public long IdHighWaterMark() => StoreSchema.IdHighWaterMark(connection);
+
+    public Task<long> ReadIdHighWaterMarkAsync(CancellationToken cancellationToken = default) => Task.FromResult(IdHighWaterMark());
+
+    public Task<Dictionary<string, FileFingerprint>> LoadFingerprintsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(Images().ToDictionary(image => image.Source, image => new FileFingerprint(image.Id, image.SizeBytes, image.Modified, image.Sha256), StringComparer.Ordinal));
+
+    /// <summary>Every image with its vector in id order, in one read transaction.</summary>
+    public async IAsyncEnumerable<StoredEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var transaction = connection.BeginTransaction(deferred: true);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            select {StoredImage.QualifiedColumns}, vec_images.embedding
+            from images join vec_images on vec_images.image_id = images.id
+            order by images.id
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var vector = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(8)).ToArray();
+            if (vector.Length != Collection.Dimension)
+            {
+                throw new CollectionMismatchException($"'{Path}' holds a {vector.Length}-d vector for image {reader.GetInt64(0)}; the collection's are {Collection.Dimension}-d.");
+            }
+
+            yield return new StoredEntry(StoredImage.Read(reader), vector);
+        }
+    }
 
     public void Dispose() => connection.Dispose();
 

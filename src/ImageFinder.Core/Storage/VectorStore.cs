@@ -191,6 +191,12 @@ public sealed class VectorStore : IImageStore
 
     public Task<bool> PingAsync(CancellationToken cancellationToken = default) => Task.FromResult(!disposed);
 
+    public Task<long> ReadIdHighWaterMarkAsync(CancellationToken cancellationToken = default)
+    {
+        using var lease = RentReader();
+        return Task.FromResult(StoreSchema.IdHighWaterMark(lease.Connection));
+    }
+
     /// <summary>Every stored source with its fingerprint, for the ingest job's change detection.</summary>
     public Dictionary<string, FileFingerprint> LoadFingerprints()
     {

@@ -59,6 +59,47 @@ public sealed class GarnetCliTests(GarnetServerFixture server) : IClassFixture<G
         Assert.True(duplicates.ExitCode == 0, duplicates.Error);
     }
 
+    [Fact]
+    public async Task Migrate_copies_a_SQLite_collection_to_Garnet_and_back_and_the_answers_stay_the_same()
+    {
+        var folder = temp.Combine("images");
+        var paths = TestImages.WriteCollection(folder, 8);
+        var database = temp.Combine("first.db");
+        var back = temp.Combine("back.db");
+        var noStore = new Dictionary<string, string?> { ["ImageFinder__Store"] = null };
+        var ingest = await CliProcess.RunAsync(Timeout, noStore, "ingest", "--folder", folder, "--db", database, "--model", TestModel.Path);
+        Assert.True(ingest.ExitCode == 0, ingest.Error);
+        var environment = Environment("migrated");
+
+        var there = await CliProcess.RunAsync(Timeout, environment, "migrate", "--to", "garnet", "--db", database);
+        var again = await CliProcess.RunAsync(Timeout, environment, "migrate", "--to", "garnet", "--db", database);
+        var home = await CliProcess.RunAsync(Timeout, environment, "migrate", "--to", "sqlite", "--db", back);
+
+        Assert.True(there.ExitCode == 0, there.Error);
+        Assert.Contains("done: 8 copied, 0 already there", there.Output, StringComparison.Ordinal);
+        Assert.Contains("done: 0 copied, 8 already there", again.Output, StringComparison.Ordinal);
+        Assert.True(home.ExitCode == 0, home.Error);
+        var onGarnet = await CliProcess.RunAsync(Timeout, environment, "search", "--image", paths[2], "--model", TestModel.Path, "--k", "3");
+        var onFile = await CliProcess.RunAsync(Timeout, noStore, "search", "--image", paths[2], "--db", back, "--model", TestModel.Path, "--k", "3");
+        var onFirst = await CliProcess.RunAsync(Timeout, noStore, "search", "--image", paths[2], "--db", database, "--model", TestModel.Path, "--k", "3");
+        Assert.True(onGarnet.ExitCode == 0, onGarnet.Error);
+        Assert.Equal(3, Results(onFirst.Output).Count);
+        Assert.Equal(Results(onFirst.Output), Results(onGarnet.Output));
+        Assert.Equal(Results(onFirst.Output), Results(onFile.Output));
+    }
+
+    [Fact]
+    public async Task Migrate_from_a_prefix_that_holds_nothing_is_refused_and_creates_no_file()
+    {
+        var back = temp.Combine("never.db");
+
+        var run = await CliProcess.RunAsync(Timeout, Environment("empty-prefix"), "migrate", "--to", "sqlite", "--db", back);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("no collection under the garnet prefix 'empty-prefix'", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(back));
+    }
+
     [Theory]
     [InlineData("ImageFinder__Garnet__Endpoints", "", "ImageFinder:Garnet:Endpoints")]
     [InlineData("ImageFinder__Garnet__Endpoints", "no-port", "ImageFinder:Garnet:Endpoints")]
@@ -93,6 +134,10 @@ public sealed class GarnetCliTests(GarnetServerFixture server) : IClassFixture<G
     }
 
     public void Dispose() => temp.Dispose();
+
+    /// <summary>The hits of a search's output (index and source; the distances are checked by the store contract).</summary>
+    private static List<string> Results(string output) =>
+        [.. output.Split('\n').Select(line => line.Trim().Split('\t')).Where(fields => fields.Length == 3).Select(fields => fields[0] + " " + fields[2])];
 
     private static int Added(string output)
     {

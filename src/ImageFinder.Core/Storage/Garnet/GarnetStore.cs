@@ -69,17 +69,22 @@ public sealed class GarnetStore : IImageStore
     /// </summary>
     /// <exception cref="CollectionMismatchException">The prefix holds another model's vectors or another dimension.</exception>
     /// <exception cref="StoreUnavailableException">No node answers.</exception>
-    public static async Task<GarnetStore> OpenAsync(GarnetOptions options, CollectionInfo expected, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static Task<GarnetStore> OpenAsync(GarnetOptions options, CollectionInfo expected, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(expected);
+        return OpenCoreAsync(options, expected, logger, cancellationToken);
+    }
+
+    private static async Task<GarnetStore> OpenCoreAsync(GarnetOptions options, CollectionInfo? expected, ILogger? logger, CancellationToken cancellationToken)
+    {
         var (endpoints, error) = GarnetOptions.ParseEndpoints(options.Endpoints);
         if (error is not null)
         {
             throw new ArgumentException(error, nameof(options));
         }
 
-        if (CollectionInfo.ParseMetric(expected.Metric) is not (CollectionInfo.L2 or CollectionInfo.Cosine))
+        if (expected is not null && CollectionInfo.ParseMetric(expected.Metric) is not (CollectionInfo.L2 or CollectionInfo.Cosine))
         {
             throw new CollectionMismatchException($"The garnet store offers the l2 and cosine metrics, not '{expected.Metric}' (Garnet's vector sets have no l1).");
         }
@@ -135,6 +140,14 @@ public sealed class GarnetStore : IImageStore
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Opens the collection that is already under <see cref="GarnetOptions.Prefix"/> as it is (to copy from it); nothing is written.</summary>
+    /// <exception cref="CollectionMismatchException">There is no collection under the prefix.</exception>
+    public static async Task<GarnetStore> OpenExistingAsync(GarnetOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return await OpenCoreAsync(options, expected: null, logger, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default)
@@ -337,6 +350,14 @@ public sealed class GarnetStore : IImageStore
         },
         cancellationToken);
 
+    public Task<long> ReadIdHighWaterMarkAsync(CancellationToken cancellationToken = default) => RunAsync(
+        async () =>
+        {
+            var next = await database.StringGetAsync(keys.NextId).ConfigureAwait(false);
+            return next.IsNull ? 0 : (long)next;
+        },
+        cancellationToken);
+
     public Task<long> ReadVersionAsync(CancellationToken cancellationToken = default) => RunAsync(
         async () =>
         {
@@ -436,9 +457,10 @@ public sealed class GarnetStore : IImageStore
         $"The garnet store (ImageFinder:Garnet:Endpoints {options.Endpoints}) does not answer; check that its nodes are running and reachable.",
         cause);
 
-    private static async Task<(CollectionInfo Info, string Shards)> OpenCollectionAsync(IDatabase database, GarnetOptions options, CollectionInfo expected)
+    private static async Task<(CollectionInfo Info, string Shards)> OpenCollectionAsync(IDatabase database, GarnetOptions options, CollectionInfo? wanted)
     {
         var meta = GarnetKeys.MetaOf(options.Prefix);
+        var expected = wanted ?? await DescribeAsync(database, options).ConfigureAwait(false);
         var metric = CollectionInfo.ParseMetric(expected.Metric)!;
         // Created in one transaction that only runs while the key is absent: two processes creating the same
         // collection at once end with one of them's settings, which both then read.
@@ -499,6 +521,28 @@ public sealed class GarnetStore : IImageStore
             ModelFile = stored.GetValueOrDefault("model_file") is { Length: > 0 } file ? file : expected.ModelFile,
         };
         return (info, shards.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The collection already under the prefix, as its metadata describes it.</summary>
+    private static async Task<CollectionInfo> DescribeAsync(IDatabase database, GarnetOptions options)
+    {
+        var stored = (await database.HashGetAllAsync(GarnetKeys.MetaOf(options.Prefix)).ConfigureAwait(false)).ToDictionary(entry => (string)entry.Name!, entry => (string)entry.Value!, StringComparer.Ordinal);
+        if (stored.Count == 0)
+        {
+            throw new CollectionMismatchException($"There is no collection under the garnet prefix '{options.Prefix}' (ImageFinder:Garnet:Prefix) on {options.Endpoints}.");
+        }
+
+        if (!stored.TryGetValue("model", out var model) || !int.TryParse(stored.GetValueOrDefault("dimension"), NumberStyles.None, CultureInfo.InvariantCulture, out var dimension) || dimension < 1)
+        {
+            throw new CollectionMismatchException($"The garnet prefix '{options.Prefix}' holds no ImageFinder collection (its metadata has no model or dimension).");
+        }
+
+        return new CollectionInfo(
+            model,
+            dimension,
+            CollectionInfo.ParseMetric(stored.GetValueOrDefault("metric")) ?? CollectionInfo.L2,
+            stored.GetValueOrDefault("model_sha256") is { Length: > 0 } sha ? sha : null,
+            stored.GetValueOrDefault("model_file") is { Length: > 0 } file ? file : null);
     }
 
     private static byte[] Blob(float[] vector) => MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
