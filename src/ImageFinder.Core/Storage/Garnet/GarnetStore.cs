@@ -96,6 +96,12 @@ public sealed class GarnetStore : IImageStore
             SyncTimeout = options.TimeoutMs,
             AsyncTimeout = options.TimeoutMs,
             ConnectRetry = 1,
+            // Re-read the cluster's topology often, so a replica promoted after a primary failed is found soon even
+            // without an error (an error triggers a re-read at once; see Reconfigure).
+            ConfigCheckSeconds = 5,
+            // A command for a node that is down fails at once (and is retried, then answered 503) instead of waiting
+            // in the client's backlog for the whole timeout.
+            BacklogPolicy = BacklogPolicy.FailFast,
             // Flat arrays: the shape VSIM's and VEMB's replies are read in.
             Protocol = RedisProtocol.Resp2,
             ClientName = "imagefinder",
@@ -106,7 +112,6 @@ public sealed class GarnetStore : IImageStore
         }
 
         var log = logger ?? NullLogger.Instance;
-        var retry = RetryPipeline(options.Attempts, log);
         ConnectionMultiplexer connection;
         try
         {
@@ -117,6 +122,7 @@ public sealed class GarnetStore : IImageStore
             throw Unavailable(options, e);
         }
 
+        var retry = RetryPipeline(options.Attempts, log, new Reconfigurer(connection, log));
         try
         {
             if (!connection.IsConnected)
@@ -428,7 +434,7 @@ public sealed class GarnetStore : IImageStore
         _ => false,
     };
 
-    private static ResiliencePipeline RetryPipeline(int attempts, ILogger logger)
+    private static ResiliencePipeline RetryPipeline(int attempts, ILogger logger, Reconfigurer reconfigurer)
     {
         var builder = new ResiliencePipelineBuilder();
         if (attempts > 1)
@@ -444,12 +450,46 @@ public sealed class GarnetStore : IImageStore
                 OnRetry = args =>
                 {
                     logger.LogWarning("Garnet command failed ({Message}); retry {Attempt} in {Delay} ms", args.Outcome.Exception?.Message, args.AttemptNumber + 1, (int)args.RetryDelay.TotalMilliseconds);
+                    reconfigurer.Request();
                     return ValueTask.CompletedTask;
                 },
             });
         }
 
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Asks the client to re-read the cluster's topology after a failed command (a node down, a slot moved to a promoted
+    /// replica), at most once a second however many commands fail at once.
+    /// </summary>
+    private sealed class Reconfigurer(ConnectionMultiplexer connection, ILogger logger)
+    {
+        private long lastTicks;
+
+        public void Request()
+        {
+            var now = Environment.TickCount64;
+            var last = Interlocked.Read(ref lastTicks);
+            if (now - last < 1000 || Interlocked.CompareExchange(ref lastTicks, now, last) != last)
+            {
+                return;
+            }
+
+            _ = ReconfigureAsync();
+        }
+
+        private async Task ReconfigureAsync()
+        {
+            try
+            {
+                await connection.ConfigureAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsTransient(e) || e is ObjectDisposedException)
+            {
+                logger.LogDebug("Re-reading the garnet topology failed: {Message}", e.Message);
+            }
+        }
     }
 
     private static StoreUnavailableException Unavailable(GarnetOptions options, Exception? cause) => new(
