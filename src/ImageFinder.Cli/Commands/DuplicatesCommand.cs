@@ -45,7 +45,8 @@ internal static class DuplicatesCommand
             return 2;
         }
 
-        if (!File.Exists(options.Database))
+        // With the garnet store (named by the environment) there is no file to look for.
+        if (StoreEnvironment.Apply(options) is null && !options.UsesGarnet && !File.Exists(options.Database))
         {
             await error.WriteLineAsync($"error: --db: '{Path.GetFullPath(options.Database)}' does not exist; ingest a folder first.");
             return 2;

@@ -50,6 +50,17 @@ public sealed class GarnetOptions
         return failures;
     }
 
+    /// <summary>
+    /// Acknowledge a write only once every connected replica of every primary has it (Garnet has no WAIT command, so
+    /// the store compares replication offsets). Off: a write is acknowledged once its primary has it, and a primary
+    /// that dies before replicating can take it along. Primaries without a replica are not waited for.
+    /// </summary>
+    public bool WaitForReplicas { get; set; }
+
+    /// <summary>With <see cref="WaitForReplicas"/>, how long a write waits for the replicas before it is refused as not durable (milliseconds).</summary>
+    [Range(10, 600_000, ErrorMessage = "ImageFinder:Garnet:ReplicaTimeoutMs must be from 10 to 600000.")]
+    public int ReplicaTimeoutMs { get; set; } = 5_000;
+
     /// <summary>The endpoints as a list, or the reason they are not usable (names the setting).</summary>
     public static (IReadOnlyList<string> Endpoints, string? Error) ParseEndpoints(string? endpoints)
     {

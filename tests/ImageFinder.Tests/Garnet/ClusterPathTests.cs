@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using ImageFinder.Api.Health;
 using ImageFinder.Api.Images;
 using ImageFinder.Api.Search;

@@ -37,6 +37,7 @@ public sealed class GarnetStore : IImageStore
     private readonly ResiliencePipeline retry;
     private readonly ILogger logger;
     private readonly string metricName;
+    private readonly ReplicationWait? replication;
     private bool disposed;
 
     private GarnetStore(ConnectionMultiplexer connection, GarnetKeys keys, GarnetOptions options, CollectionInfo collection, ResiliencePipeline retry, ILogger logger)
@@ -50,6 +51,7 @@ public sealed class GarnetStore : IImageStore
         Collection = collection;
         metricName = collection.Metric == CollectionInfo.Cosine ? "COSINE" : "L2";
         Location = $"garnet prefix '{options.Prefix}' on {options.Endpoints}";
+        replication = options.WaitForReplicas ? new ReplicationWait(connection, TimeSpan.FromMilliseconds(options.ReplicaTimeoutMs)) : null;
     }
 
     public string Kind => StoreKinds.Garnet;
@@ -105,6 +107,9 @@ public sealed class GarnetStore : IImageStore
             // Flat arrays: the shape VSIM's and VEMB's replies are read in.
             Protocol = RedisProtocol.Resp2,
             ClientName = "imagefinder",
+            // INFO (which replicas' offsets are read with) is an admin command for StackExchange.Redis; nothing else
+            // of admin mode is used.
+            AllowAdmin = options.WaitForReplicas,
         };
         foreach (var endpoint in endpoints)
         {
@@ -285,6 +290,7 @@ public sealed class GarnetStore : IImageStore
                 results[i] = await RunAsync(() => WriteAsync(records[i]), cancellationToken).ConfigureAwait(false);
             }
         })).ConfigureAwait(false);
+        await AwaitReplicasAsync(cancellationToken).ConfigureAwait(false);
         return results;
     }
 
@@ -313,6 +319,7 @@ public sealed class GarnetStore : IImageStore
                 await RemoveIfPointsToAsync(keys.Sources(row.Source), row.Source, id).ConfigureAwait(false);
                 await RemoveIfPointsToAsync(keys.Sha256(row.Sha256), row.Sha256, id).ConfigureAwait(false);
                 await database.StringIncrementAsync(keys.Version).ConfigureAwait(false);
+                await AwaitReplicasAsync(cancellationToken).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
@@ -706,6 +713,27 @@ public sealed class GarnetStore : IImageStore
         await transaction.ExecuteAsync().ConfigureAwait(false);
         await database.HashSetAsync(keys.Sha256(record.Sha256), record.Sha256, id, When.NotExists).ConfigureAwait(false);
         return await created.ConfigureAwait(false);
+    }
+
+    /// <summary>With <see cref="GarnetOptions.WaitForReplicas"/>: returns once every replica has the writes made so far, else says the write is not durable.</summary>
+    private async Task AwaitReplicasAsync(CancellationToken cancellationToken)
+    {
+        if (replication is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await replication.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new StoreUnavailableException(
+                StoreKinds.Garnet,
+                $"The write reached its primary but not every replica within {options.ReplicaTimeoutMs} ms (ImageFinder:Garnet:WaitForReplicas), so it is not acknowledged: it could be lost if that primary fails. Check the replicas.",
+                e);
+        }
     }
 
     private async Task RemoveIfPointsToAsync(RedisKey hash, string field, long id)
