@@ -70,7 +70,11 @@ database="$data/$model_id.db"
 say "building"
 dotnet build ImageFinder.sln -c Release --no-restore -nologo -v quiet -clp:ErrorsOnly
 
-say "ingesting $images into $database"
+if [ "${ImageFinder__Store:-sqlite}" = garnet ]; then
+  say "ingesting $images into the Garnet cluster at ${ImageFinder__Garnet__Endpoints:-?} (prefix ${ImageFinder__Garnet__Prefix:-imagefinder})"
+else
+  say "ingesting $images into $database"
+fi
 dotnet src/ImageFinder.Cli/bin/Release/net10.0/linux-x64/ImageFinder.Cli.dll ingest --folder "$images" --db "$database" --model "$model"
 
 say "serving on http://localhost:$port (web page: http://localhost:$port/, Swagger UI: http://localhost:$port/swagger); Ctrl-C stops"

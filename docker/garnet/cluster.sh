@@ -148,10 +148,6 @@ node_id() {
     cli "$1" cluster myid
 }
 
-knows_node() {
-    cli "$1" cluster nodes | grep -q "^$2 "
-}
-
 cluster_ok() {
     local node port pid
     while read -r node port pid; do
@@ -167,12 +163,6 @@ cluster_ok() {
             $3 ~ /(^|,)slave(,|$)/ { r++ }
             END { exit !(m == primaries && r == 1) }' || return 1
     done < <(nodes)
-}
-
-replica_connected() {
-    local port="$1"
-    [ "$(info_field "$port" replication role)" = "slave" ] &&
-        [ "$(info_field "$port" replication master_link_status)" = "up" ]
 }
 
 start() {
@@ -208,38 +198,12 @@ start() {
             abort_start "node $node did not answer"
     done < <(nodes)
 
-    # Slots split over the 3 primaries, then each node's config epoch (distinct, so no collision has to be
-    # resolved), then every node meets every other one.
-    local ranges=("" "0 5460" "5461 10922" "10923 16383") first last
-    for node in 1 2 3; do
-        read -r first last <<<"${ranges[$node]}"
-        [ "$(cli "$(node_port "$node")" cluster addslotsrange "$first" "$last")" = "OK" ] ||
-            abort_start "CLUSTER ADDSLOTSRANGE $first $last failed on node $node"
-    done
-    for node in $(seq 1 "$node_count"); do
-        [ "$(cli "$(node_port "$node")" cluster set-config-epoch "$node")" = "OK" ] ||
-            abort_start "CLUSTER SET-CONFIG-EPOCH $node failed on node $node"
-    done
-    local other
-    for node in $(seq 1 "$node_count"); do
-        for other in $(seq 1 "$node_count"); do
-            [ "$node" = "$other" ] && continue
-            [ "$(cli "$(node_port "$node")" cluster meet 127.0.0.1 "$(node_port "$other")")" = "OK" ] ||
-                abort_start "CLUSTER MEET from node $node to node $other failed"
-        done
-    done
-
-    # The replica can only follow a primary it knows.
-    local primary_id replica_port
-    primary_id="$(node_id "$(node_port "$replica_of")")"
-    replica_port="$(node_port "$replica_node")"
-    wait_until "node $replica_node to learn node $replica_of" knows_node "$replica_port" "$primary_id" ||
-        abort_start "node $replica_node never learned node $replica_of ($primary_id)"
-    [ "$(cli "$replica_port" cluster replicate "$primary_id")" = "OK" ] ||
-        abort_start "CLUSTER REPLICATE $primary_id failed on node $replica_node"
-
-    wait_until "node $replica_node to be a connected replica" replica_connected "$replica_port" ||
-        abort_start "node $replica_node did not connect to its primary"
+    # The same forming as a deployment on several machines (docker/compose.garnet.yaml): slots split over the 3
+    # primaries, a config epoch per node, every node meets every other one, the replica follows primary 1.
+    "$repo/docker/garnet/form-cluster.sh" \
+        "127.0.0.1:$(node_port 1)" "127.0.0.1:$(node_port 2)" "127.0.0.1:$(node_port 3)" \
+        --replica "127.0.0.1:$(node_port "$replica_node")=$replica_of" >&2 ||
+        abort_start "the cluster did not form"
     wait_until "cluster_state:ok, all 16384 slots, $node_count nodes and their roles on every node" cluster_ok ||
         abort_start "the cluster did not form"
 

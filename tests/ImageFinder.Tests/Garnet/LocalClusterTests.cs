@@ -50,6 +50,46 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public async Task FormingAgainAFormedClusterChangesNothing()
+    {
+        await using var cluster = await LocalCluster.StartAsync();
+        var form = new System.Diagnostics.ProcessStartInfo("bash");
+        form.ArgumentList.Add(Path.Combine(Repository.Root, "docker", "garnet", "form-cluster.sh"));
+        foreach (var node in cluster.Nodes.Take(3))
+        {
+            form.ArgumentList.Add(node.Endpoint);
+        }
+
+        form.ArgumentList.Add("--replica");
+        form.ArgumentList.Add(cluster[4].Endpoint + "=1");
+
+        var (exitCode, output, error) = await ProcessRun.RunAsync(form, TimeSpan.FromMinutes(3), "form-cluster.sh");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("formed already", output, StringComparison.Ordinal);
+        Assert.Contains("primary", (await cluster.StatusAsync()).Split('\n').Single(line => line.StartsWith('1')));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", "is not host:port")]
+    [InlineData("127.0.0.1:1 --replica 127.0.0.1:2=2", "there are 1 primaries")]
+    [InlineData("--replica x", "--replica wants NODE=N")]
+    public async Task FormClusterRefusesBadArguments(string arguments, string message)
+    {
+        var form = new System.Diagnostics.ProcessStartInfo("bash");
+        form.ArgumentList.Add(Path.Combine(Repository.Root, "docker", "garnet", "form-cluster.sh"));
+        foreach (var argument in arguments.Split(' '))
+        {
+            form.ArgumentList.Add(argument);
+        }
+
+        var (exitCode, _, error) = await ProcessRun.RunAsync(form, TimeSpan.FromMinutes(1), "form-cluster.sh");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task VectorSetsOnDifferentHashTagsLandOnDifferentPrimariesAndAreFound()
     {
         await using var cluster = await LocalCluster.StartAsync();
