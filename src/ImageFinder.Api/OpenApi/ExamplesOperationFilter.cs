@@ -66,10 +66,10 @@ public sealed class ExamplesOperationFilter : IOperationFilter
              "detail": "The model and database are still loading; retry in a moment."}
             """,
         [("Health", "200")] = """
-            {"status": "ready", "model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)", "modelDescription": null, "dimension": 2048, "images": 9144, "error": null}
+            {"status": "ready", "model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)", "modelDescription": null, "dimension": 2048, "images": 9144, "error": null, "store": "sqlite", "storeReachable": true}
             """,
         [("Health", "503")] = """
-            {"status": "loading", "model": null, "modelDescription": null, "dimension": null, "images": null, "error": null}
+            {"status": "loading", "model": null, "modelDescription": null, "dimension": null, "images": null, "error": null, "store": null, "storeReachable": null}
             """,
         [("GetImage", "200")] = Image,
         [("ListImages", "200")] = $$"""{"total": 9144, "offset": 0, "limit": 1, "items": [{{Image}}]}""",
@@ -78,7 +78,7 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         [("Stats", "200")] = """
             {"count": 9144, "model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)",
              "modelSha256": "5b7e1c0f3a9d2e4b6c8a0f1e3d5b7a9c2e4f6a8b0c1d3e5f7a9b2c4d6e8f0a1b", "dimension": 2048, "metric": "l2",
-             "databaseBytes": 78643200, "searchMode": "Auto", "activeSearch": "Exact", "exactSearchMaxVectors": 20000,
+             "store": "sqlite", "databaseBytes": 78643200, "searchMode": "Auto", "activeSearch": "Exact", "exactSearchMaxVectors": 20000,
              "index": {"state": "exact", "vectors": 9144, "cells": 1, "memoryBytes": 19204416, "trainedOn": 0}, "writesEnabled": true}
             """,
         [("Map", "200")] = """
