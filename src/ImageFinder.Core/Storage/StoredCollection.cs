@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using ImageFinder.Native;
 using Microsoft.Data.Sqlite;
 
@@ -102,28 +100,8 @@ public sealed class StoredCollection : ICollectionReader, IDisposable
         Task.FromResult(Images().ToDictionary(image => image.Source, image => new FileFingerprint(image.Id, image.SizeBytes, image.Modified, image.Sha256), StringComparer.Ordinal));
 
     /// <summary>Every image with its vector in id order, in one read transaction.</summary>
-    public async IAsyncEnumerable<StoredEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        using var transaction = connection.BeginTransaction(deferred: true);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            select {StoredImage.QualifiedColumns}, vec_images.embedding
-            from images join vec_images on vec_images.image_id = images.id
-            order by images.id
-            """;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var vector = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(8)).ToArray();
-            if (vector.Length != Collection.Dimension)
-            {
-                throw new CollectionMismatchException($"'{Path}' holds a {vector.Length}-d vector for image {reader.GetInt64(0)}; the collection's are {Collection.Dimension}-d.");
-            }
-
-            yield return new StoredEntry(StoredImage.Read(reader), vector);
-        }
-    }
+    public IAsyncEnumerable<StoredEntry> ReadAllAsync(CancellationToken cancellationToken = default) =>
+        VectorStore.ReadEntriesAsync(connection, Path, Collection.Dimension, cancellationToken);
 
     public void Dispose() => connection.Dispose();
 

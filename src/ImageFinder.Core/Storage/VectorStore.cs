@@ -172,6 +172,19 @@ public sealed class VectorStore : IImageStore
     public async IAsyncEnumerable<StoredEntry> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var connection = OpenDedicatedConnection();
+        await foreach (var entry in ReadEntriesAsync(connection, Path, Collection.Dimension, cancellationToken).ConfigureAwait(false))
+        {
+            yield return entry;
+        }
+    }
+
+    /// <summary>
+    /// Every image of the database on <paramref name="connection"/> (sqlite-vec loaded) with its vector, in id order,
+    /// in one read transaction; shared by this store and the read-only <see cref="StoredCollection"/>.
+    /// </summary>
+    /// <exception cref="CollectionMismatchException">A stored vector is not <paramref name="dimension"/>-d.</exception>
+    internal static async IAsyncEnumerable<StoredEntry> ReadEntriesAsync(SqliteConnection connection, string path, int dimension, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         using var transaction = connection.BeginTransaction(deferred: true);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -183,8 +196,12 @@ public sealed class VectorStore : IImageStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var vector = new float[Collection.Dimension];
-            MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(8)).CopyTo(vector);
+            var vector = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(8)).ToArray();
+            if (vector.Length != dimension)
+            {
+                throw new CollectionMismatchException($"'{path}' holds a {vector.Length}-d vector for image {reader.GetInt64(0)}; the collection's are {dimension}-d.");
+            }
+
             yield return new StoredEntry(StoredImage.Read(reader), vector);
         }
     }
