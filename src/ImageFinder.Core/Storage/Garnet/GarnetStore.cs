@@ -620,8 +620,9 @@ public sealed class GarnetStore : IImageStore
     }
 
     private float Distance(double score) =>
-        // NOQUANT scores are the metric on the stored floats: squared Euclidean for l2.
-        metricName == "L2" ? MathF.Sqrt((float)Math.Max(0, score)) : (float)score;
+        // NOQUANT scores are the metric on the stored floats: squared Euclidean for l2. A cosine with a zero vector
+        // has no direction and no score: distance 1 from everything, as VectorDistance.CosineDistance has it.
+        metricName == "L2" ? MathF.Sqrt((float)Math.Max(0, score)) : double.IsFinite(score) ? (float)score : 1f;
 
     private async Task<(long, WriteOutcome)> WriteAsync(ImageRecord record)
     {
