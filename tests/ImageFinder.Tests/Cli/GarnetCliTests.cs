@@ -60,6 +60,43 @@ public sealed class GarnetCliTests(GarnetServerFixture server) : IClassFixture<G
     }
 
     [Fact]
+    public async Task Prune_removes_from_the_cluster_what_is_gone_from_the_folder()
+    {
+        var folder = temp.Combine("images");
+        var paths = TestImages.WriteCollection(folder, 5);
+        var environment = Environment("prune");
+        var first = await CliProcess.RunAsync(Timeout, environment, "ingest", "--folder", folder, "--model", TestModel.Path);
+        Assert.True(first.ExitCode == 0, first.Error);
+        File.Delete(paths[1]);
+
+        var pruned = await CliProcess.RunAsync(Timeout, environment, "ingest", "--folder", folder, "--model", TestModel.Path, "--prune");
+
+        Assert.True(pruned.ExitCode == 0, pruned.Error);
+        Assert.Contains("removed: " + paths[1], pruned.Output, StringComparison.Ordinal);
+        Assert.Contains("0 added, 0 updated, 4 unchanged, 0 failed, 1 removed", pruned.Output, StringComparison.Ordinal);
+        using var embedder = OnnxImageEmbedder.Load(TestModel.Options());
+        using var store = await GarnetStore.OpenAsync(Options("prune"), ImageSearch.CollectionFor(embedder.Model));
+        Assert.Equal(4, await store.CountAsync());
+        Assert.DoesNotContain(paths[1], (await store.LoadFingerprintsAsync()).Keys);
+    }
+
+    [Fact]
+    public async Task Evaluate_syncs_a_labelled_folder_into_the_cluster_and_reports_on_it()
+    {
+        var set = temp.Combine("set");
+        for (var c = 0; c < 2; c++)
+        {
+            TestImages.WriteCollection(Path.Combine(set, $"class{c}"), 3, firstPattern: c * 10);
+        }
+
+        var run = await CliProcess.RunAsync(Timeout, Environment("evaluate"), "evaluate", "--folder", set, "--model", TestModel.Path, "--format", "json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var report = System.Text.Json.JsonDocument.Parse(run.Output);
+        Assert.Equal(6, report.RootElement.GetProperty("images").GetInt32());
+    }
+
+    [Fact]
     public async Task Migrate_copies_a_SQLite_collection_to_Garnet_and_back_and_the_answers_stay_the_same()
     {
         var folder = temp.Combine("images");
