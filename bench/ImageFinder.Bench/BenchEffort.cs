@@ -23,6 +23,9 @@ internal sealed record BenchEffort
         MemoryIngestImages = 256,
         PeersIngestImages = 256,
         PeersRepeats = 2,
+        GarnetQueries = 200,
+        GarnetExactQueries = 20,
+        GarnetHttpRequests = 100,
     };
 
     public static BenchEffort Quick { get; } = new()
@@ -42,6 +45,9 @@ internal sealed record BenchEffort
         MemoryIngestImages = 48,
         PeersIngestImages = 48,
         PeersRepeats = 1,
+        GarnetQueries = 30,
+        GarnetExactQueries = 5,
+        GarnetHttpRequests = 20,
     };
 
     public required string Name { get; init; }
@@ -86,6 +92,15 @@ internal sealed record BenchEffort
 
     /// <summary>Rounds of the peers section (each: the three ingests and the two APIs, in alternating order).</summary>
     public required int PeersRepeats { get; init; }
+
+    /// <summary>Timed KNN queries of the garnet section per method (Garnet at each ef, the in-memory index).</summary>
+    public required int GarnetQueries { get; init; }
+
+    /// <summary>Of those, how many sqlite-vec's exact scan also answers (about 0.3 s each at 100,000 vectors).</summary>
+    public required int GarnetExactQueries { get; init; }
+
+    /// <summary>Timed /search requests of the garnet section per API (after the warm-up requests).</summary>
+    public required int GarnetHttpRequests { get; init; }
 
     public int KnnQueriesFor(int vectorCount) => vectorCount > 100_000 ? KnnQueriesAboveOneHundredThousand : KnnQueries;
 }

@@ -11,6 +11,8 @@ internal sealed record BenchOptions(
     string? Note,
     string? ModelsFolder,
     int USearchMaxCount,
+    int GarnetCount,
+    int GarnetImages,
     IReadOnlyList<string> Arguments,
     bool Help)
 {
@@ -21,9 +23,10 @@ internal sealed record BenchOptions(
     public const string Memory = "memory";
     public const string Models = "models";
     public const string Peers = "peers";
+    public const string Garnet = "garnet";
 
     /// <summary>Every section, in the order they run.</summary>
-    public static readonly IReadOnlyList<string> AllSections = [Embed, Decode, Http, Knn, Memory, Models, Peers];
+    public static readonly IReadOnlyList<string> AllSections = [Embed, Decode, Http, Knn, Memory, Models, Peers, Garnet];
 
     /// <summary>The largest collection the harness makes: N × 2048 floats must fit one .NET array.</summary>
     public const int MaxVectorCount = 1_000_000;
@@ -34,11 +37,20 @@ internal sealed record BenchOptions(
     /// </summary>
     public const int DefaultUSearchMaxCount = 100_000;
 
+    /// <summary>The garnet section copies this many synthetic vectors into the cluster by default (a few minutes: a Garnet vector-set insert is slow).</summary>
+    public const int DefaultGarnetCount = 100_000;
+
+    /// <summary>With --quick and no --garnet-n: the copy takes seconds, not minutes.</summary>
+    public const int QuickGarnetCount = 10_000;
+
+    /// <summary>640x480 JPEGs the garnet section's CLI ingest runs embed, into SQLite and into the cluster, by default.</summary>
+    public const int DefaultGarnetImages = 200;
+
     public const string Usage = """
         usage: dotnet run -c Release --project bench/ImageFinder.Bench -- [options]
 
           --quick              fewer repetitions and shorter runs: checks the harness, not reference figures
-          --only <sections>    comma-separated: embed, decode, http, knn, memory, models, peers (default: all)
+          --only <sections>    comma-separated: embed, decode, http, knn, memory, models, peers, garnet (default: all)
           --n <counts>         collection sizes for http and knn, comma-separated (default: 10000,100000;
                                at most 1000000)
           --batch <B>          inference batch size (default: 8, the service's MaxBatchSize)
@@ -47,6 +59,9 @@ internal sealed record BenchOptions(
                                (default: bench/models/torchvision/, exported with random weights when missing)
           --usearch-max-n <N>  the knn section builds its USearch (HNSW) indexes only for N up to this
                                (default: 100000; at 100000 each of its two builds takes 1.5 to 6 minutes on 2 cores)
+          --garnet-n <N>       vectors the garnet section copies into the local Garnet cluster (default: 100000;
+                               10000 with --quick; at most 1000000; the copy runs at a few hundred to ~1000 vectors/s)
+          --garnet-images <N>  640x480 JPEGs the garnet section's CLI ingest runs embed (default: 200; at least 10)
           -h, --help           this text
 
         dotnet run -c Release --project bench/ImageFinder.Bench -- load --help: the load run (writes bench/LOAD.md)
@@ -65,6 +80,8 @@ internal sealed record BenchOptions(
         string? note = null;
         string? models = null;
         var usearchMaxCount = DefaultUSearchMaxCount;
+        int? garnetCount = null;
+        var garnetImages = DefaultGarnetImages;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -90,6 +107,22 @@ internal sealed record BenchOptions(
                 case "--usearch-max-n":
                     usearchMaxCount = ParsePositive("--usearch-max-n", Value(args, ref i));
                     break;
+                case "--garnet-n":
+                    garnetCount = ParsePositive("--garnet-n", Value(args, ref i));
+                    if (garnetCount > MaxVectorCount)
+                    {
+                        throw new ArgumentException($"--garnet-n: at most {MaxVectorCount}.");
+                    }
+
+                    break;
+                case "--garnet-images":
+                    garnetImages = ParsePositive("--garnet-images", Value(args, ref i));
+                    if (garnetImages < 10)
+                    {
+                        throw new ArgumentException("--garnet-images: at least 10 (the searches ask for k = 10).");
+                    }
+
+                    break;
                 case "-h" or "--help":
                     help = true;
                     break;
@@ -98,7 +131,7 @@ internal sealed record BenchOptions(
             }
         }
 
-        return new BenchOptions(quick, sections, counts, batch, note, models, usearchMaxCount, args, help);
+        return new BenchOptions(quick, sections, counts, batch, note, models, usearchMaxCount, garnetCount ?? (quick ? QuickGarnetCount : DefaultGarnetCount), garnetImages, args, help);
     }
 
     private static string Value(string[] args, ref int i)

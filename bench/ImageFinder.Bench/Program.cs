@@ -82,5 +82,11 @@ if (options.Includes(BenchOptions.Peers))
     await results.RunAsync("7. The Python seed side by side (peers)", new PeersBenchmark(context).RunAsync);
 }
 
+// 9. The SQLite file against a local Garnet cluster: KNN recall and latency, the copy, memory per vector, CLI ingest and /search.
+if (options.Includes(BenchOptions.Garnet))
+{
+    await results.RunAsync("9. SQLite vs a Garnet cluster (garnet)", new GarnetBenchmark(context).RunAsync);
+}
+
 BenchLog.Info($"done: {paths.Results}" + (results.Failures > 0 ? $" ({results.Failures} section(s) FAILED)" : string.Empty));
 return results.Failures == 0 ? 0 : 1;

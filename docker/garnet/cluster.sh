@@ -11,11 +11,15 @@
 #   cluster.sh failover DIR       CLUSTER FAILOVER FORCE on the replica, wait until it is a primary serving its slots
 #
 # DIR/pids holds one line per node: "NODE PORT PID". DIR/endpoints holds "127.0.0.1:P1,...,127.0.0.1:P4".
-# Environment: GARNET_CLUSTER_TIMEOUT (seconds for each bounded wait, default 120).
+# Environment: GARNET_CLUSTER_TIMEOUT (seconds for each bounded wait, default 120); GARNET_NODE_MEMORY (each node's
+# main store memory, garnet-server -m, default 256m) and GARNET_NODE_INDEX (each node's hash index, -i, default 64m):
+# the defaults suit the tests; 100,000 2048-d vectors need more (the benchmark's garnet section sets 2g and 256m).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 timeout_seconds="${GARNET_CLUSTER_TIMEOUT:-120}"
+node_memory="${GARNET_NODE_MEMORY:-256m}"
+node_index="${GARNET_NODE_INDEX:-64m}"
 node_count=4
 replica_node=4
 replica_of=1
@@ -186,7 +190,7 @@ start() {
         # --device-type RandomAccess: Garnet's default device needs glibc 2.38, and the server dies on its first disk
         # write without it on Debian 12. --aof: replication and CLUSTER FAILOVER need the append-only file.
         setsid dotnet "$dll" --bind 127.0.0.1 --port "$port" --cluster --enable-vector-set-preview \
-            --device-type RandomAccess -m 256m -i 64m --aof-memory 64m \
+            --device-type RandomAccess -m "$node_memory" -i "$node_index" --aof-memory 64m \
             --checkpointdir "$dir/node-$node" --aof --gossip-delay 1 \
             </dev/null >"$dir/node-$node.log" 2>&1 &
         pid=$!

@@ -27,20 +27,27 @@ internal sealed class ApiServer : IAsyncDisposable
 
     public int ProcessId => process.Id;
 
-    /// <summary>Starts the API on <paramref name="database"/> with the benchmark model, and waits until /health says ready.</summary>
-    public static Task<ApiServer> StartAsync(BenchContext context, string database, long expectedImages) =>
-        StartAsync(
-            context.Paths.ApiDll,
-            database,
-            context.Model.Path,
-            new Dictionary<string, string>
-            {
-                ["IntraOpThreads"] = context.Threads.ToString(CultureInfo.InvariantCulture),
-                ["MaxBatchSize"] = context.BatchSize.ToString(CultureInfo.InvariantCulture),
-                // Every benchmark client is 127.0.0.1, one rate-limit partition: the limit would cap the 8-client runs.
-                ["RateLimitPerSecond"] = "0",
-            },
-            expectedImages);
+    /// <summary>
+    /// Starts the API on <paramref name="database"/> with the benchmark model, and waits until /health says ready.
+    /// <paramref name="store"/> adds or overrides settings (names without the section, nested ones with <c>__</c>:
+    /// <c>Store</c>, <c>Garnet__Endpoints</c>, <c>Garnet__Prefix</c> to serve a Garnet collection instead).
+    /// </summary>
+    public static Task<ApiServer> StartAsync(BenchContext context, string database, long expectedImages, IReadOnlyDictionary<string, string>? store = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["IntraOpThreads"] = context.Threads.ToString(CultureInfo.InvariantCulture),
+            ["MaxBatchSize"] = context.BatchSize.ToString(CultureInfo.InvariantCulture),
+            // Every benchmark client is 127.0.0.1, one rate-limit partition: the limit would cap the 8-client runs.
+            ["RateLimitPerSecond"] = "0",
+        };
+        foreach (var (name, value) in store ?? new Dictionary<string, string>())
+        {
+            settings[name] = value;
+        }
+
+        return StartAsync(context.Paths.ApiDll, database, context.Model.Path, settings, expectedImages);
+    }
 
     /// <summary>Starts the API build <paramref name="apiDll"/> with ImageFinder settings (names without the section), and waits until /health says ready.</summary>
     public static async Task<ApiServer> StartAsync(string apiDll, string database, string modelPath, IReadOnlyDictionary<string, string> settings, long expectedImages)

@@ -1,7 +1,7 @@
 namespace ImageFinder.Bench.Support;
 
 /// <summary>Summary of repeated measurements (milliseconds, images/s…): count, mean, median and tail percentiles.</summary>
-internal sealed record Distribution(int Count, double Mean, double Min, double P50, double P90, double P99, double Max)
+internal sealed record Distribution(int Count, double Mean, double Min, double P50, double P90, double P95, double P99, double Max)
 {
     public static Distribution Of(IEnumerable<double> values)
     {
@@ -17,6 +17,7 @@ internal sealed record Distribution(int Count, double Mean, double Min, double P
             sorted[0],
             Percentiles.Of(sorted, 50),
             Percentiles.Of(sorted, 90),
+            Percentiles.Of(sorted, 95),
             Percentiles.Of(sorted, 99),
             sorted[^1]);
     }

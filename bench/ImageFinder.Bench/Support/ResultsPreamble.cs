@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ImageFinder.Bench.Knn;
+using ImageFinder.Bench.Sections;
 using ImageFinder.Inference;
 
 namespace ImageFinder.Bench.Support;
@@ -53,6 +54,7 @@ internal static class ResultsPreamble
             .Row("mode", options.Quick ? "quick" : "full")
             .Row("sections", string.Join(", ", options.Sections))
             .Row("collection sizes N (http, knn)", string.Join(", ", options.VectorCounts.Select(n => Format.Count(n))))
+            .Row("garnet section: vectors copied, images ingested", options.Includes(BenchOptions.Garnet) ? $"{Format.Count(options.GarnetCount)}, {Format.Count(options.GarnetImages)}" : "not run")
             .Row("source", Git(context.Paths.Repository))
             .Row("CPU used by other processes just before the start", double.IsNaN(othersCpuShare) ? "unknown" : Percent(othersCpuShare))
             .Row("load average at start (1, 5, 15 min; includes the build dotnet run just did)", MachineInfo.LoadAverage())).AppendLine();
@@ -68,6 +70,7 @@ internal static class ResultsPreamble
             .Row("ONNX Runtime", OnnxSession.RuntimeVersion)
             .Row("libvips (NetVips.Native.linux-x64)", ImageFinder.Imaging.Libvips.Version)
             .Row("sqlite-vec (npm package)", NativePackages(context.Paths.Repository))
+            .Row("Garnet (garnet-server tool, garnet section only)", context.Options.Includes(BenchOptions.Garnet) ? GarnetBenchmark.GarnetVersion(context.Paths.Repository) : "not used")
             .Row("USearch (Cloud.Unum.USearch, knn section only)", context.Options.Includes(BenchOptions.Knn) ? USearchKnn.LibraryVersion : "not loaded")
             .Row("model", $"`{context.Model.Card.Name}`: bench/make_resnet50_random.py, ResNet-50 graph, 23.5 M parameters, 4.1 GMAC per image")).AppendLine();
         return text.ToString();
