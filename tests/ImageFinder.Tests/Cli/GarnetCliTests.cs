@@ -93,7 +93,9 @@ public sealed class GarnetCliTests(GarnetServerFixture server) : IClassFixture<G
 
         Assert.True(run.ExitCode == 0, run.Error);
         using var report = System.Text.Json.JsonDocument.Parse(run.Output);
-        Assert.Equal(6, report.RootElement.GetProperty("images").GetInt32());
+        var evaluation = report.RootElement.GetProperty("evaluation");
+        Assert.Equal(6, evaluation.GetProperty("images").GetInt32());
+        Assert.Equal(2, evaluation.GetProperty("classes").GetInt32());
     }
 
     [Fact]
