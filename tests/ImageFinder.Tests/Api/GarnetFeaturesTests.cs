@@ -40,6 +40,29 @@ public sealed class GarnetFeaturesTests(KeyedGarnetCollectionFixture collection)
         Assert.Equal("l2", report.Metric);
     }
 
+    [Fact]
+    public async Task An_image_url_is_fetched_and_searched_on_the_cluster_like_an_upload()
+    {
+        await using var images = await TestImageServer.StartAsync();
+        await using var factory = new ApiFactory(collection.Temp.Combine("url.db"), new Dictionary<string, string?>
+        {
+            ["ImageFinder:AllowPrivateUrls"] = "true",
+            ["ImageFinder:Store"] = "garnet",
+            ["ImageFinder:Garnet:Endpoints"] = collection.Garnet.Endpoint,
+            ["ImageFinder:Garnet:Prefix"] = collection.GarnetOptions.Prefix,
+        });
+        using var client = await factory.CreateReadyClientAsync();
+        var upload = await client.PostAsync("/search?k=2", Multipart.Image(images.Png(7)));
+
+        var response = await client.PostAsJsonAsync("/search/url", new { url = images.Url("/png/7"), k = 2 });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.Content.ReadFromJsonAsync<ImageFinder.Api.Search.SearchResponse>())!.Results;
+        Assert.Equal(2, results.Count);
+        Assert.Equal((await upload.Content.ReadFromJsonAsync<ImageFinder.Api.Search.SearchResponse>())!.Results, results);
+        Assert.False(File.Exists(collection.Temp.Combine("url.db")), "the garnet API created a SQLite file");
+    }
+
     private async Task<List<long>> IdsAsync() =>
         [.. (await Client.GetFromJsonAsync<ImagePage>("/images?limit=1000"))!.Items.Select(i => i.Id).Order()];
 

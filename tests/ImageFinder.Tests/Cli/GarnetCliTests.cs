@@ -81,6 +81,22 @@ public sealed class GarnetCliTests(GarnetServerFixture server) : IClassFixture<G
     }
 
     [Fact]
+    public async Task Download_with_ingest_fills_the_cluster_with_exactly_the_good_images()
+    {
+        await using var images = await TestImageServer.StartAsync();
+        var csv = temp.Combine("urls.csv");
+        await File.WriteAllLinesAsync(csv, ["url,label", $"{images.Url("/png/1")},a", $"{images.Url("/jpg/2")},b", $"{images.Url("/missing")},b"]);
+
+        var run = await CliProcess.RunAsync(Timeout, Environment("download"), "download", "--csv", csv, "--out", temp.Combine("out"), "--ingest", "--model", TestModel.Path, "--retries", "1", "--retry-delay", "0.01");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("ingest done: 2 added, 0 updated, 0 unchanged, 0 failed", run.Output, StringComparison.Ordinal);
+        using var embedder = OnnxImageEmbedder.Load(TestModel.Options());
+        using var store = await GarnetStore.OpenAsync(Options("download"), ImageSearch.CollectionFor(embedder.Model));
+        Assert.Equal(2, await store.CountAsync());
+    }
+
+    [Fact]
     public async Task Evaluate_syncs_a_labelled_folder_into_the_cluster_and_reports_on_it()
     {
         var set = temp.Combine("set");
