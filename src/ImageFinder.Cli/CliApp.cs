@@ -25,6 +25,8 @@ public static class CliApp
         root.Subcommands.Add(DuplicatesCommand.Create());
         root.Subcommands.Add(ReindexCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create());
+        root.Subcommands.Add(ExchangeCommands.Export());
+        root.Subcommands.Add(ExchangeCommands.Import());
         root.Subcommands.Add(ModelCheckCommand.Create());
         return root;
     }

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using ImageFinder.Cli.Console;
-using ImageFinder.Configuration;
-using ImageFinder.Native;
 using ImageFinder.Storage;
 using ImageFinder.Storage.Garnet;
 
@@ -39,26 +37,15 @@ internal static class MigrateCommand
 
     private static async Task<int> RunAsync(string to, string database, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var settings = new ImageFinderOptions();
-        var failures = new List<string>();
-        if (StoreEnvironment.Apply(settings) is { } environment)
+        if (await StoreEnvironment.ReadCheckedAsync(error) is not { } settings)
         {
-            failures.Add(environment);
+            return 2;
         }
 
-        failures.AddRange(settings.Garnet.Failures());
-        try
+        // One side is always the cluster, whatever ImageFinder__Store says.
+        if (settings.Garnet.Failures() is { Count: > 0 } garnet)
         {
-            NativeLibraries.EnsureInstalled();
-        }
-        catch (NativeLibraryMissingException e)
-        {
-            failures.Add(e.Message);
-        }
-
-        if (failures.Count > 0)
-        {
-            foreach (var failure in failures)
+            foreach (var failure in garnet)
             {
                 await error.WriteLineAsync("error: " + failure);
             }

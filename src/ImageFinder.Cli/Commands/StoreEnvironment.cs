@@ -10,6 +10,37 @@ namespace ImageFinder.Cli.Commands;
 /// </summary>
 internal static class StoreEnvironment
 {
+    /// <summary>
+    /// The store settings of a job that loads no model (<c>migrate</c>, <c>export</c>, <c>import</c>), from the
+    /// environment and checked, with sqlite-vec found; null, with every problem printed, when they are not usable.
+    /// </summary>
+    public static async Task<ImageFinderOptions?> ReadCheckedAsync(TextWriter error)
+    {
+        var settings = new ImageFinderOptions();
+        var failures = new List<string>();
+        if (Apply(settings) is { } environment)
+        {
+            failures.Add(environment);
+        }
+
+        failures.AddRange(ImageFinderOptionsValidator.StoreFailures(settings));
+        try
+        {
+            ImageFinder.Native.NativeLibraries.EnsureInstalled();
+        }
+        catch (ImageFinder.Native.NativeLibraryMissingException e)
+        {
+            failures.Add(e.Message);
+        }
+
+        foreach (var failure in failures)
+        {
+            await error.WriteLineAsync("error: " + failure);
+        }
+
+        return failures.Count == 0 ? settings : null;
+    }
+
     /// <summary>Sets <see cref="ImageFinderOptions.Store"/> and <see cref="ImageFinderOptions.Garnet"/> from the environment; the failure names the variable.</summary>
     public static string? Apply(ImageFinderOptions options, IDictionary? environment = null)
     {

@@ -31,14 +31,9 @@ public sealed class ImageFinderOptionsValidator : IValidateOptions<ImageFinderOp
             failures.Add($"ImageFinder:Metric: '{options.Metric}' is not a distance metric; use one of {string.Join(", ", CollectionInfo.Metrics)}.");
         }
 
-        if (!options.UsesGarnet && !string.Equals(options.Store, StoreKinds.Sqlite, StringComparison.OrdinalIgnoreCase))
-        {
-            failures.Add($"ImageFinder:Store: '{options.Store}' is not a store; use sqlite (the default, one file) or garnet (a Garnet cluster).");
-        }
-
+        failures.AddRange(StoreFailures(options));
         if (options.UsesGarnet)
         {
-            failures.AddRange(options.Garnet.Failures());
             if (options.Metric is not null && CollectionInfo.ParseMetric(options.Metric) == CollectionInfo.L1)
             {
                 failures.Add("ImageFinder:Metric: l1 is not offered by Garnet's vector sets; use l2 or cosine with ImageFinder:Store=garnet.");
@@ -46,5 +41,19 @@ public sealed class ImageFinderOptionsValidator : IValidateOptions<ImageFinderOp
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>What is wrong with the store settings alone (<c>ImageFinder:Store</c>, and <c>ImageFinder:Garnet:*</c> when it says garnet), for jobs that load no model.</summary>
+    public static IReadOnlyList<string> StoreFailures(ImageFinderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.UsesGarnet)
+        {
+            return options.Garnet.Failures();
+        }
+
+        return string.Equals(options.Store, StoreKinds.Sqlite, StringComparison.OrdinalIgnoreCase)
+            ? []
+            : [$"ImageFinder:Store: '{options.Store}' is not a store; use sqlite (the default, one file) or garnet (a Garnet cluster)."];
     }
 }
