@@ -17,18 +17,18 @@ internal static class ExchangeCommands
     public static Command Export()
     {
         var output = new Option<FileInfo>("--out") { Description = "The JSONL file to write (replaced; written to FILE.partial first).", Required = true };
-        var format = new Option<string>("--format") { Description = "jsonl (one object a line; the only format so far).", DefaultValueFactory = _ => "jsonl" };
-        format.AcceptOnlyFromAmong("jsonl");
+        var format = new Option<string>("--format") { Description = "jsonl (one object a line, vectors as arrays) or npy (FILE: a float32 matrix for NumPy; FILE.jsonl: the rest, row for row).", DefaultValueFactory = _ => "jsonl" };
+        format.AcceptOnlyFromAmong("jsonl", "npy");
         var database = CommonOptions.Database();
         database.Description = "The SQLite collection to export (only read); ignored when ImageFinder__Store=garnet.";
         var command = new Command("export", "Write the collection's ids, sources, labels, sizes, times and vectors to a JSONL file, streamed.") { output, format, database };
-        command.SetAction((parse, cancellationToken) => ExportAsync(parse.GetValue(output)!, parse.GetValue(database)!, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
+        command.SetAction((parse, cancellationToken) => ExportAsync(parse.GetValue(output)!, parse.GetValue(format) == "npy", parse.GetValue(database)!, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         return command;
     }
 
     public static Command Import()
     {
-        var from = new Option<FileInfo>("--from") { Description = "A file written by export.", Required = true };
+        var from = new Option<FileInfo>("--from") { Description = "A file written by export: FILE.jsonl, or FILE.npy with its FILE.npy.jsonl sidecar.", Required = true };
         var database = CommonOptions.Database();
         database.Description = "The SQLite collection to import into (created, or one of the same model's vectors); ignored when ImageFinder__Store=garnet.";
         var command = new Command("import", "Copy an export into an empty or matching collection, keeping ids, times and vectors bit for bit; idempotent and resumable.") { from, database };
@@ -36,7 +36,7 @@ internal static class ExchangeCommands
         return command;
     }
 
-    private static async Task<int> ExportAsync(FileInfo output, string database, TextWriter stdout, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> ExportAsync(FileInfo output, bool npy, string database, TextWriter stdout, TextWriter error, CancellationToken cancellationToken)
     {
         if (await StoreEnvironment.ReadCheckedAsync(error) is not { } settings)
         {
@@ -50,8 +50,9 @@ internal static class ExchangeCommands
                 : StoredCollection.Open(database);
             var reader = (ICollectionReader)source;
             await stdout.WriteLineAsync($"exporting {reader.Location} ('{reader.Collection.Model}', {reader.Collection.Dimension}-d, {reader.Collection.Metric}) to {output.FullName}");
-            var count = await EmbeddingsFile.ExportAsync(reader, output.FullName, cancellationToken: cancellationToken);
-            await stdout.WriteLineAsync($"done: {count} images exported to {output.FullName}");
+            var count = await EmbeddingsFile.ExportAsync(reader, output.FullName, cancellationToken: cancellationToken, npy: npy);
+            var where = npy ? $"{output.FullName} (vectors) and {EmbeddingsFile.SidecarOf(output.FullName)} (the rest)" : output.FullName;
+            await stdout.WriteLineAsync($"done: {count} images exported to {where}");
             return 0;
         });
     }

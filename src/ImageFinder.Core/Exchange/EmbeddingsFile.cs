@@ -18,18 +18,34 @@ public static class EmbeddingsFile
 
     public const int Version = 1;
 
-    /// <summary>Writes <paramref name="source"/>'s collection to <paramref name="path"/> (through a temporary file, renamed at the end), streamed: memory does not grow with the collection.</summary>
+    /// <summary>The JSONL sidecar that holds everything but the vectors of an npy export at <paramref name="matrix"/>.</summary>
+    public static string SidecarOf(string matrix) => matrix + ".jsonl";
+
+    /// <summary>
+    /// Writes <paramref name="source"/>'s collection to <paramref name="path"/> (through temporary files, renamed at the
+    /// end), streamed: memory does not grow with the collection. With <paramref name="npy"/>, <paramref name="path"/> is a
+    /// float32 matrix in NumPy's .npy format (row i = image i of the sidecar, <see cref="SidecarOf"/>), and the JSONL
+    /// sidecar holds the rest.
+    /// </summary>
     /// <returns>The images written.</returns>
-    public static async Task<long> ExportAsync(ICollectionReader source, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<long> ExportAsync(ICollectionReader source, string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default, bool npy = false)
     {
         ArgumentNullException.ThrowIfNull(source);
         var full = Path.GetFullPath(path);
-        var temporary = full + ".partial";
+        var lines = npy ? SidecarOf(full) : full;
+        var temporary = lines + ".partial";
+        var matrixTemporary = full + ".partial";
         long written = 0;
         try
         {
+            await using (var matrix = npy ? new FileStream(matrixTemporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true) : null)
             await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
+                if (matrix is not null)
+                {
+                    await matrix.WriteAsync(NpyHeader(0, source.Collection.Dimension), cancellationToken).ConfigureAwait(false);
+                }
+
                 var info = source.Collection;
                 var fingerprints = await source.LoadFingerprintsAsync(cancellationToken).ConfigureAwait(false);
                 await WriteLineAsync(stream, writer =>
@@ -42,11 +58,20 @@ public static class EmbeddingsFile
                     writer.WriteNumber("dimension", info.Dimension);
                     writer.WriteString("metric", info.Metric);
                     writer.WriteNumber("count", fingerprints.Count);
+                    if (matrix is not null)
+                    {
+                        writer.WriteString("vectors", Path.GetFileName(full));
+                    }
                 }, cancellationToken).ConfigureAwait(false);
                 var highWaterMark = await source.ReadIdHighWaterMarkAsync(cancellationToken).ConfigureAwait(false);
                 await foreach (var (image, vector) in source.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    await WriteLineAsync(stream, writer => WriteImage(writer, image, vector), cancellationToken).ConfigureAwait(false);
+                    await WriteLineAsync(stream, writer => WriteImage(writer, image, matrix is null ? vector : null), cancellationToken).ConfigureAwait(false);
+                    if (matrix is not null)
+                    {
+                        await matrix.WriteAsync(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()).ToArray(), cancellationToken).ConfigureAwait(false);
+                    }
+
                     written++;
                     if (written % 1024 == 0)
                     {
@@ -61,15 +86,27 @@ public static class EmbeddingsFile
                     writer.WriteNumber("idHighWaterMark", highWaterMark);
                     writer.WriteNumber("images", written);
                 }, cancellationToken).ConfigureAwait(false);
+                if (matrix is not null)
+                {
+                    // The row count is known now: the header is rewritten in place (it is padded to a fixed length).
+                    matrix.Position = 0;
+                    await matrix.WriteAsync(NpyHeader(written, source.Collection.Dimension), cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            File.Move(temporary, full, overwrite: true);
+            if (npy)
+            {
+                File.Move(matrixTemporary, full, overwrite: true);
+            }
+
+            File.Move(temporary, lines, overwrite: true);
             progress?.Report(written);
             return written;
         }
         catch
         {
             File.Delete(temporary);
+            File.Delete(matrixTemporary);
             throw;
         }
     }
@@ -78,7 +115,14 @@ public static class EmbeddingsFile
     /// <exception cref="InvalidDataException">The file is not a whole export: malformed, truncated, or of another format.</exception>
     public static async Task<EmbeddingsFileReader> OpenAsync(string path, CancellationToken cancellationToken = default)
     {
-        var full = Path.GetFullPath(path);
+        var given = Path.GetFullPath(path);
+        var npy = given.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
+        var full = npy ? SidecarOf(given) : given;
+        if (npy && !File.Exists(full))
+        {
+            throw new InvalidDataException($"{given} has no sidecar {full} (export --format npy writes both). Nothing was imported.");
+        }
+
         var header = default(CollectionInfo);
         var fingerprints = new Dictionary<string, FileFingerprint>(StringComparer.Ordinal);
         long highWaterMark = -1, trailerImages = -1, lineNumber = 0, images = 0, lastId = 0;
@@ -105,7 +149,7 @@ public static class EmbeddingsFile
                 }
                 else
                 {
-                    var (image, vector) = ReadImage(root, header!.Dimension);
+                    var image = ReadImage(root, header!.Dimension, withVector: !npy).Image;
                     if (image.Id <= lastId)
                     {
                         throw new FormatException($"image {image.Id} comes after image {lastId} (ids must increase)");
@@ -137,12 +181,16 @@ public static class EmbeddingsFile
             throw Bad(full, lineNumber, $"the trailer says {trailerImages} images, the file holds {images} ({fingerprints.Count} distinct sources)");
         }
 
-        return new EmbeddingsFileReader(full, header, fingerprints, Math.Max(highWaterMark, lastId));
+        var matrixOffset = npy ? CheckMatrix(given, images, header.Dimension) : -1;
+        return new EmbeddingsFileReader(full, header, fingerprints, Math.Max(highWaterMark, lastId), npy ? given : null, matrixOffset);
     }
 
-    internal static async IAsyncEnumerable<StoredEntry> ReadImagesAsync(string path, int dimension, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal static async IAsyncEnumerable<StoredEntry> ReadImagesAsync(string path, int dimension, string? matrixPath, long matrixOffset, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var first = true;
+        await using var matrix = matrixPath is null ? null : new FileStream(matrixPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        matrix?.Seek(matrixOffset, SeekOrigin.Begin);
+        var row = new byte[dimension * sizeof(float)];
         await foreach (var line in ReadLinesAsync(path, cancellationToken).ConfigureAwait(false))
         {
             using var document = JsonDocument.Parse(line);
@@ -152,9 +200,63 @@ public static class EmbeddingsFile
                 continue;
             }
 
-            var (image, vector) = ReadImage(document.RootElement, dimension);
-            yield return new StoredEntry(image, vector);
+            var (image, vector) = ReadImage(document.RootElement, dimension, withVector: matrix is null);
+            if (matrix is not null)
+            {
+                await matrix.ReadExactlyAsync(row, cancellationToken).ConfigureAwait(false);
+                vector = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(row).ToArray();
+            }
+
+            yield return new StoredEntry(image, vector!);
         }
+    }
+
+    /// <summary>An npy header for a C-order float32 matrix of <paramref name="rows"/> × <paramref name="columns"/>, padded to 128 bytes whatever the row count.</summary>
+    private static byte[] NpyHeader(long rows, int columns)
+    {
+        const int Total = 128;
+        var dictionary = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows.ToString(CultureInfo.InvariantCulture)}, {columns.ToString(CultureInfo.InvariantCulture)}), }}";
+        var text = dictionary.PadRight(Total - 10 - 1) + "\n";
+        var header = new byte[Total];
+        header[0] = 0x93;
+        Encoding.ASCII.GetBytes("NUMPY", header.AsSpan(1));
+        header[6] = 1;
+        header[7] = 0;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), (ushort)text.Length);
+        Encoding.ASCII.GetBytes(text, header.AsSpan(10));
+        return header;
+    }
+
+    /// <summary>Checks an npy file holds a C-order float32 matrix of <paramref name="rows"/> × <paramref name="columns"/> and nothing more; the offset of its first row.</summary>
+    private static long CheckMatrix(string path, long rows, int columns)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        Span<byte> start = stackalloc byte[12];
+        if (file.Read(start) < 10 || start[0] != 0x93 || !start[1..6].SequenceEqual("NUMPY"u8) || start[6] is not (1 or 2 or 3))
+        {
+            throw new InvalidDataException($"{path} is not a NumPy .npy file. Nothing was imported.");
+        }
+
+        var lengthBytes = start[6] == 1 ? 2 : 4;
+        var headerLength = lengthBytes == 2 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(start[8..]) : (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(start[8..]);
+        var offset = 8 + lengthBytes + headerLength;
+        var header = new byte[headerLength];
+        file.Position = 8 + lengthBytes;
+        file.ReadExactly(header);
+        var text = Encoding.Latin1.GetString(header);
+        var shape = System.Text.RegularExpressions.Regex.Match(text, @"'shape':\s*\((\d+),\s*(\d+),?\s*\)");
+        if (!text.Contains("'descr': '<f4'", StringComparison.Ordinal) || !text.Contains("'fortran_order': False", StringComparison.Ordinal) || !shape.Success)
+        {
+            throw new InvalidDataException($"{path} is not a C-order float32 matrix ({text.Trim()}). Nothing was imported.");
+        }
+
+        var (n, d) = (long.Parse(shape.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(shape.Groups[2].Value, CultureInfo.InvariantCulture));
+        if (n != rows || d != columns || file.Length != offset + (rows * columns * sizeof(float)))
+        {
+            throw new InvalidDataException($"{path} holds {n} × {d} floats in {file.Length} bytes; its sidecar says {rows} images of {columns} dimensions. Nothing was imported.");
+        }
+
+        return offset;
     }
 
     private static async IAsyncEnumerable<string> ReadLinesAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -181,19 +283,23 @@ public static class EmbeddingsFile
             : new CollectionInfo(root.GetProperty("model").GetString()!, dimension, metric, OptionalString(root, "modelSha256"), OptionalString(root, "modelFile"));
     }
 
-    private static (StoredImage Image, float[] Vector) ReadImage(JsonElement root, int dimension)
+    private static (StoredImage Image, float[]? Vector) ReadImage(JsonElement root, int dimension, bool withVector)
     {
-        var values = root.GetProperty("vector");
-        if (values.GetArrayLength() != dimension)
+        float[]? vector = null;
+        if (withVector)
         {
-            throw new FormatException($"the vector has {values.GetArrayLength()} values, the collection's are {dimension}-d");
-        }
+            var values = root.GetProperty("vector");
+            if (values.GetArrayLength() != dimension)
+            {
+                throw new FormatException($"the vector has {values.GetArrayLength()} values, the collection's are {dimension}-d");
+            }
 
-        var vector = new float[dimension];
-        var i = 0;
-        foreach (var value in values.EnumerateArray())
-        {
-            vector[i++] = value.GetSingle();
+            vector = new float[dimension];
+            var i = 0;
+            foreach (var value in values.EnumerateArray())
+            {
+                vector[i++] = value.GetSingle();
+            }
         }
 
         var id = root.GetProperty("id").GetInt64();
@@ -214,7 +320,7 @@ public static class EmbeddingsFile
         return (image, vector);
     }
 
-    private static void WriteImage(Utf8JsonWriter writer, StoredImage image, float[] vector)
+    private static void WriteImage(Utf8JsonWriter writer, StoredImage image, float[]? vector)
     {
         writer.WriteNumber("id", image.Id);
         writer.WriteString("source", image.Source);
@@ -225,6 +331,11 @@ public static class EmbeddingsFile
         writer.WriteNumber("width", image.Width);
         writer.WriteNumber("height", image.Height);
         writer.WriteString("added", image.Added.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+        if (vector is null)
+        {
+            return;
+        }
+
         writer.WriteStartArray("vector");
         foreach (var value in vector)
         {
@@ -261,15 +372,24 @@ public sealed class EmbeddingsFileReader : ICollectionReader
     private readonly Dictionary<string, FileFingerprint> fingerprints;
     private readonly long highWaterMark;
 
-    internal EmbeddingsFileReader(string path, CollectionInfo collection, Dictionary<string, FileFingerprint> fingerprints, long highWaterMark)
+    private readonly string? matrix;
+    private readonly long matrixOffset;
+
+    internal EmbeddingsFileReader(string path, CollectionInfo collection, Dictionary<string, FileFingerprint> fingerprints, long highWaterMark, string? matrix, long matrixOffset)
     {
-        Location = path;
+        this.matrix = matrix;
+        this.matrixOffset = matrixOffset;
+        Location = matrix ?? path;
+        Lines = path;
         Collection = collection;
         this.fingerprints = fingerprints;
         this.highWaterMark = highWaterMark;
     }
 
     public string Location { get; }
+
+    /// <summary>The JSONL file (the export itself, or an npy export's sidecar).</summary>
+    public string Lines { get; }
 
     public CollectionInfo Collection { get; }
 
@@ -279,7 +399,7 @@ public sealed class EmbeddingsFileReader : ICollectionReader
         Task.FromResult(new Dictionary<string, FileFingerprint>(fingerprints, StringComparer.Ordinal));
 
     public IAsyncEnumerable<StoredEntry> ReadAllAsync(CancellationToken cancellationToken = default) =>
-        EmbeddingsFile.ReadImagesAsync(Location, Collection.Dimension, cancellationToken);
+        EmbeddingsFile.ReadImagesAsync(Lines, Collection.Dimension, matrix, matrixOffset, cancellationToken);
 
     public Task<long> ReadIdHighWaterMarkAsync(CancellationToken cancellationToken = default) => Task.FromResult(highWaterMark);
 }

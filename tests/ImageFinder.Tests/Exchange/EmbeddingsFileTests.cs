@@ -113,6 +113,39 @@ public sealed class EmbeddingsFileTests(GarnetServerFixture server) : IClassFixt
         Assert.False(File.Exists(temp.Combine("never.db")));
     }
 
+    [Fact]
+    public async Task An_npy_export_is_a_float32_matrix_NumPy_reads_and_imports_bit_for_bit()
+    {
+        var source = await FillAsync(temp.Combine("source.db"), 12);
+        var matrix = temp.Combine("vectors.npy");
+        using (var reading = StoredCollection.Open(source))
+        {
+            Assert.Equal(11, await EmbeddingsFile.ExportAsync(reading, matrix, npy: true));
+        }
+
+        // NumPy's own reader: the shape, the dtype and one value.
+        var check = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3");
+        check.ArgumentList.Add("-c");
+        check.ArgumentList.Add("import numpy, sys; m = numpy.load(sys.argv[1]); print(m.shape, m.dtype, repr(float(m[3, 7])))");
+        check.ArgumentList.Add(matrix);
+        var (exitCode, output, error) = await ProcessRun.RunAsync(check, TimeSpan.FromMinutes(1), "numpy.load");
+        using var original = VectorStore.Open(source, Info);
+        var expected = await ReadAllAsync(original);
+        Assert.True(exitCode == 0, error);
+        Assert.Equal($"(11, {Dimension}) float32 {((double)expected[3].Vector[7]).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", output.Trim());
+
+        var exported = await EmbeddingsFile.OpenAsync(matrix);
+        using var copy = VectorStore.Open(temp.Combine("copy.db"), exported.Collection);
+        await CollectionMigration.CopyAsync(exported, copy);
+        AssertSame(expected, await ReadAllAsync(copy));
+
+        // A matrix cut short no longer matches its sidecar.
+        var bytes = await File.ReadAllBytesAsync(matrix);
+        await File.WriteAllBytesAsync(matrix, bytes[..^4]);
+        var error2 = await Assert.ThrowsAsync<InvalidDataException>(() => EmbeddingsFile.OpenAsync(matrix));
+        Assert.Contains("11 images", error2.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => temp.Dispose();
 
     private static async Task<string> FillAsync(string path, int count)
