@@ -8,8 +8,8 @@ namespace ImageFinder.Exchange;
 
 /// <summary>
 /// The JSONL exchange format of <c>export</c> and <c>import</c>: a header line (format, version, model name, SHA-256 and
-/// file, dimension, metric, the highest id ever used, the image count), then one object per image (id, source, label,
-/// content hash, size, modification and added times, width, height, vector). Floats are written in their shortest
+/// file, dimension, metric), one object per image (id, source, label, content hash, size, modification and added
+/// times, width, height, vector), and a trailer line (the highest id ever used, the image count). Floats are written in their shortest
 /// round-trip form, so a vector read back is bit for bit the one written.
 /// </summary>
 public static class EmbeddingsFile
@@ -47,7 +47,6 @@ public static class EmbeddingsFile
                 }
 
                 var info = source.Collection;
-                var fingerprints = await source.LoadFingerprintsAsync(cancellationToken).ConfigureAwait(false);
                 await WriteLineAsync(stream, writer =>
                 {
                     writer.WriteString("format", Format);
@@ -57,7 +56,6 @@ public static class EmbeddingsFile
                     writer.WriteString("modelFile", info.ModelFile);
                     writer.WriteNumber("dimension", info.Dimension);
                     writer.WriteString("metric", info.Metric);
-                    writer.WriteNumber("count", fingerprints.Count);
                     if (matrix is not null)
                     {
                         writer.WriteString("vectors", Path.GetFileName(full));
