@@ -32,9 +32,9 @@ public sealed class EmbeddingsFileTests(GarnetServerFixture server) : IClassFixt
         Assert.Equal(39, (await CollectionMigration.CopyAsync(exported, cluster)).Copied);
 
         using var original = VectorStore.Open(source, Info);
-        var expected = await ReadAllAsync(original);
-        AssertSame(expected, await ReadAllAsync(copy));
-        AssertSame(expected, await ReadAllAsync(cluster));
+        var expected = await StoredEntries.ReadAllAsync(original);
+        StoredEntries.AssertSame(expected, await StoredEntries.ReadAllAsync(copy));
+        StoredEntries.AssertSame(expected, await StoredEntries.ReadAllAsync(cluster));
         var query = expected[5].Vector;
         Assert.Equal((await original.SearchAsync(query, 5)).Select(h => h.Id), (await copy.SearchAsync(query, 5)).Select(h => h.Id));
         Assert.Equal((await original.SearchAsync(query, 5)).Select(h => h.Id), (await cluster.SearchAsync(query, 5)).Select(h => h.Id));
@@ -130,14 +130,14 @@ public sealed class EmbeddingsFileTests(GarnetServerFixture server) : IClassFixt
         check.ArgumentList.Add(matrix);
         var (exitCode, output, error) = await ProcessRun.RunAsync(check, TimeSpan.FromMinutes(1), "numpy.load");
         using var original = VectorStore.Open(source, Info);
-        var expected = await ReadAllAsync(original);
+        var expected = await StoredEntries.ReadAllAsync(original);
         Assert.True(exitCode == 0, error);
         Assert.Equal($"(11, {Dimension}) float32 {((double)expected[3].Vector[7]).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", output.Trim());
 
         var exported = await EmbeddingsFile.OpenAsync(matrix);
         using var copy = VectorStore.Open(temp.Combine("copy.db"), exported.Collection);
         await CollectionMigration.CopyAsync(exported, copy);
-        AssertSame(expected, await ReadAllAsync(copy));
+        StoredEntries.AssertSame(expected, await StoredEntries.ReadAllAsync(copy));
 
         // A matrix cut short no longer matches its sidecar.
         var bytes = await File.ReadAllBytesAsync(matrix);
@@ -168,23 +168,4 @@ public sealed class EmbeddingsFileTests(GarnetServerFixture server) : IClassFixt
         return new ImageRecord(source, Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i))), 500 + i, DateTimeOffset.FromUnixTimeMilliseconds(1_650_000_000_000 + (i * 777)), 32 + i, 24 + i, vector);
     }
 
-    private static async Task<List<StoredEntry>> ReadAllAsync(ICollectionReader reader)
-    {
-        var entries = new List<StoredEntry>();
-        await foreach (var entry in reader.ReadAllAsync())
-        {
-            entries.Add(entry);
-        }
-
-        return entries;
-    }
-
-    private static void AssertSame(List<StoredEntry> expected, List<StoredEntry> actual)
-    {
-        Assert.Equal(expected.Select(e => e.Image), actual.Select(e => e.Image));
-        for (var i = 0; i < expected.Count; i++)
-        {
-            Assert.True(expected[i].Vector.AsSpan().SequenceEqual(actual[i].Vector), $"image {expected[i].Image.Id}'s vector differs");
-        }
-    }
 }

@@ -22,7 +22,7 @@ public sealed class CollectionMigrationTests(GarnetServerFixture server) : IClas
         List<StoredEntry> original;
         using (var reading = StoredCollection.Open(path))
         {
-            original = await ReadAllAsync(reading);
+            original = await StoredEntries.ReadAllAsync(reading);
         }
 
         var there = Options("there");
@@ -32,7 +32,7 @@ public sealed class CollectionMigrationTests(GarnetServerFixture server) : IClas
             var summary = await CollectionMigration.CopyAsync(file, cluster);
             Assert.Equal((149, 0, 149L), (summary.Copied, summary.Skipped, summary.TargetCount));
             Assert.Equal(CollectionInfo.Cosine, cluster.Collection.Metric);
-            AssertSame(original, await ReadAllAsync(cluster));
+            StoredEntries.AssertSame(original, await StoredEntries.ReadAllAsync(cluster));
         }
 
         Assert.Equal(sourceHash, SHA256.HashData(await File.ReadAllBytesAsync(path)));
@@ -40,7 +40,7 @@ public sealed class CollectionMigrationTests(GarnetServerFixture server) : IClas
         using var back = await GarnetStore.OpenExistingAsync(there);
         using var copy = VectorStore.Open(temp.Combine("back.db"), back.Collection);
         await CollectionMigration.CopyAsync(back, copy);
-        AssertSame(original, await ReadAllAsync(copy));
+        StoredEntries.AssertSame(original, await StoredEntries.ReadAllAsync(copy));
         Assert.Equal(original.Count, await copy.CountAsync());
         var query = original[17].Vector;
         Assert.Equal((await back.SearchAsync(query, 5)).Select(h => h.Id), (await copy.SearchAsync(query, 5)).Select(h => h.Id));
@@ -68,7 +68,7 @@ public sealed class CollectionMigrationTests(GarnetServerFixture server) : IClas
         Assert.InRange(partial, CollectionMigration.BatchSize, 200 - 1);
         Assert.Equal(partial, summary.Skipped);
         Assert.Equal(200 - partial, summary.Copied);
-        AssertSame(await ReadAllAsync(file), await ReadAllAsync(cluster));
+        StoredEntries.AssertSame(await StoredEntries.ReadAllAsync(file), await StoredEntries.ReadAllAsync(cluster));
     }
 
     [Fact]
@@ -124,26 +124,6 @@ public sealed class CollectionMigrationTests(GarnetServerFixture server) : IClas
         }
 
         return new ImageRecord(source, Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i))), 1000 + i, DateTimeOffset.FromUnixTimeMilliseconds(1_600_000_000_000 + (i * 1001)), 64 + i, 48 + i, vector);
-    }
-
-    private static async Task<List<StoredEntry>> ReadAllAsync(ICollectionReader reader)
-    {
-        var entries = new List<StoredEntry>();
-        await foreach (var entry in reader.ReadAllAsync())
-        {
-            entries.Add(entry);
-        }
-
-        return entries;
-    }
-
-    private static void AssertSame(List<StoredEntry> expected, List<StoredEntry> actual)
-    {
-        Assert.Equal(expected.Select(e => e.Image), actual.Select(e => e.Image));
-        for (var i = 0; i < expected.Count; i++)
-        {
-            Assert.True(expected[i].Vector.AsSpan().SequenceEqual(actual[i].Vector), $"image {expected[i].Image.Id}'s vector differs");
-        }
     }
 
     private sealed class CancelAfterFirstBatch(CancellationTokenSource stop) : IProgress<MigrationProgress>
