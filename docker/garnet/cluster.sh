@@ -243,7 +243,9 @@ gone() {
     local pid="$1" port="$2"
     has_live_thread "$pid" || return 0
     is_our_node "$pid" "$port" && return 1
-    [ "$(state_of "/proc/$pid/stat")" != Z ]
+    # Threads still run but the command line is not ours: an empty one is ours on its way out (its memory already
+    # released, its main thread not yet a zombie), not gone; a non-empty one is another program that got the pid.
+    [ -n "$(tr -d '\0' <"/proc/$pid/cmdline" 2>/dev/null)" ]
 }
 
 # TERM every listed node still running, wait, KILL the ones still there, wait again.
