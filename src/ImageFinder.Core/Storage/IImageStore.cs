@@ -17,6 +17,12 @@ public interface IImageStore : ICollectionReader, IDisposable
     /// <summary>The <paramref name="k"/> stored images nearest to <paramref name="query"/> with their true metric distances, nearest first (ties by id).</summary>
     Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The <paramref name="k"/> images nearest to <paramref name="query"/> among those <paramref name="filter"/> lets
+    /// through (fewer only when fewer match), with their true metric distances, nearest first (ties by id).
+    /// </summary>
+    Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken = default);
+
     Task<long> CountAsync(CancellationToken cancellationToken = default);
 
     Task<StoredImage?> FindAsync(long id, CancellationToken cancellationToken = default);

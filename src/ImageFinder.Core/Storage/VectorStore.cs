@@ -112,6 +112,14 @@ public sealed class VectorStore : IImageStore
         return hits;
     }
 
+    /// <summary>Exact filtered KNN: the reference scan over every entry (<see cref="FilteredScan"/>); an empty filter is the plain search.</summary>
+    public Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        CheckDimension(query);
+        return filter.IsEmpty ? SearchAsync(query, k, cancellationToken) : FilteredScan.SearchAsync(this, query, k, filter, cancellationToken);
+    }
+
     public async Task<long> CountAsync(CancellationToken cancellationToken = default)
     {
         using var lease = RentReader();

@@ -205,6 +205,14 @@ public sealed class GarnetStore : IImageStore
             cancellationToken);
     }
 
+    /// <summary>Exact filtered KNN: the reference scan over every entry (<see cref="FilteredScan"/>); an empty filter is the plain search.</summary>
+    public Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        CheckDimension(query);
+        return filter.IsEmpty ? SearchAsync(query, k, cancellationToken) : FilteredScan.SearchAsync(this, query, k, filter, cancellationToken);
+    }
+
     public Task<long> CountAsync(CancellationToken cancellationToken = default) => RunAsync(
         async () => (await Task.WhenAll(Enumerable.Range(0, keys.Shards).Select(shard => database.SortedSetLengthAsync(keys.Ids(shard)))).ConfigureAwait(false)).Sum(),
         cancellationToken);
