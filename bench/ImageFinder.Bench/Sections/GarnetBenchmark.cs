@@ -14,7 +14,7 @@ namespace ImageFinder.Bench.Sections;
 /// Section 9: the SQLite file against a local Garnet cluster (<c>docker/garnet/cluster.sh</c>: 3 primaries and a replica),
 /// side by side in one run. (1) The synthetic collection of N vectors copied into the cluster with the project's own
 /// migration (<see cref="CollectionMigration.CopyAsync"/>, timed), then the same queries, interleaved query by query:
-/// <see cref="GarnetStore.SearchAsync"/> at three search breadths, the in-memory index (<see cref="KnnSearch"/>) over
+/// <see cref="GarnetStore.SearchAsync(float[], int, CancellationToken)"/> at three search breadths, the in-memory index (<see cref="KnnSearch"/>) over
 /// the SQLite file, and sqlite-vec's exact scan for a few; recall@10 against a double-precision scan. (2) The nodes'
 /// resident memory before and after the copy, per vector, next to the SQLite file's bytes per vector. (3) The CLI's
 /// <c>ingest</c> of one folder into a new SQLite file and into the cluster, alternating. (4) <c>POST /search</c>

@@ -10,7 +10,7 @@ namespace ImageFinder.Bench.Sections;
 
 /// <summary>
 /// Section 4: KNN alone at N stored vectors, every method on the same queries, interleaved query by query:
-/// sqlite-vec's exact vec0 scan through <see cref="VectorStore.SearchAsync"/>, a brute-force scan in
+/// sqlite-vec's exact vec0 scan through <see cref="VectorStore.SearchAsync(float[], int, CancellationToken)"/>, a brute-force scan in
 /// memory, the service's <see cref="VectorIndex"/> (a full exact scan of its 8-bit codes, and its inverted file at three probe counts, with
 /// the index's build, training, save and load in a table of their own),
 /// and USearch's HNSW graph (f32 storage at ef 32, 64, 128; f16 at ef 64, 128; built only up to <see cref="BenchOptions.USearchMaxCount"/>,
