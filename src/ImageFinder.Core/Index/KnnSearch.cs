@@ -100,8 +100,18 @@ public sealed class KnnSearch : IDisposable
         }
     }
 
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, CancellationToken cancellationToken = default) =>
+        SearchAsync(query, k, ImageFilter.None, cancellationToken);
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest images among those <paramref name="filter"/> matches. The in-memory index finds
+    /// the matching images in its facets: a subset of up to <see cref="KnnOptions.ExactMaxVectors"/> images is scanned
+    /// exactly (the rule for whole collections, applied to the subset), a larger one inside the inverted file with the
+    /// probes widened by the filter's selectivity (<see cref="VectorIndex.Search(float[], int, ImageFilter, int, int, int, int, out bool)"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(filter);
         var current = options.Mode == KnnMode.SqliteVec || sqlite is null ? null : index;
         if (current is null || (store.Collection.Metric == CollectionInfo.Cosine && System.Numerics.Tensors.TensorPrimitives.Norm(query) == 0))
         {
@@ -112,7 +122,9 @@ public sealed class KnnSearch : IDisposable
             }
 
             LastMode = KnnMode.SqliteVec;
-            return await store.SearchAsync(query, k, cancellationToken).ConfigureAwait(false);
+            return filter.IsEmpty
+                ? await store.SearchAsync(query, k, cancellationToken).ConfigureAwait(false)
+                : await store.SearchAsync(query, k, filter, cancellationToken).ConfigureAwait(false);
         }
 
         current.Refresh();
@@ -126,14 +138,14 @@ public sealed class KnnSearch : IDisposable
 
             if (current.IsTrained)
             {
-                LastMode = KnnMode.Approximate;
-                return current.Search(query, k, options.Probes, options.RerankCandidates);
+                var hits = current.Search(query, k, filter, options.Probes, options.RerankCandidates, options.ExactMaxVectors, ExactRerankCap(k), out var exhaustive);
+                LastMode = exhaustive ? KnnMode.Exact : KnnMode.Approximate;
+                return hits;
             }
         }
 
         LastMode = KnnMode.Exact;
-        var cap = options.ExactRerankCandidates == 0 ? int.MaxValue : Math.Max(options.ExactRerankCandidates, 2 * k);
-        return current.Search(query, k, int.MaxValue, cap);
+        return current.Search(query, k, filter, int.MaxValue, ExactRerankCap(k), options.ExactMaxVectors, ExactRerankCap(k), out _);
     }
 
     /// <summary>The mode a query on a collection of <paramref name="count"/> images uses once the index is ready.</summary>
@@ -173,6 +185,9 @@ public sealed class KnnSearch : IDisposable
         current?.Dispose();
         stopping.Dispose();
     }
+
+    /// <summary>The most candidates an exhaustive scan re-ranks for <paramref name="k"/> results (<see cref="KnnOptions.ExactRerankCandidates"/>).</summary>
+    private int ExactRerankCap(int k) => options.ExactRerankCandidates == 0 ? int.MaxValue : Math.Max(options.ExactRerankCandidates, 2 * k);
 
     private bool WantsInvertedFile(long count) =>
         options.Mode == KnnMode.Approximate || (options.Mode == KnnMode.Auto && count > options.ExactMaxVectors);

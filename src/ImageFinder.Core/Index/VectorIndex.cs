@@ -43,12 +43,14 @@ public sealed class VectorIndex : IDisposable
     private readonly List<PostingList> cells;
     private readonly float[]? centreNorms;
     private readonly sbyte[]? centreCodes;
+    private readonly ImageFacets facets;
     private long dataVersion = -1;
     private bool disposed;
 
-    private VectorIndex(VectorStore store, ScalarQuantizer quantizer, float[]? centres, List<PostingList> cells, long version, string collectionId, int trainedCount)
+    private VectorIndex(VectorStore store, ScalarQuantizer quantizer, float[]? centres, List<PostingList> cells, long version, string collectionId, int trainedCount, ImageFacets? facets = null)
     {
         this.store = store;
+        this.facets = facets ?? new ImageFacets();
         Quantizer = quantizer;
         Centres = centres;
         centreNorms = centres is null ? null : KMeans.Norms(centres, cells.Count, quantizer.Dimension);
@@ -117,7 +119,7 @@ public sealed class VectorIndex : IDisposable
             try
             {
                 // A dictionary entry: key, value, hash and next index (8 + 8 + 4 + 4), plus one bucket (4).
-                return cells.Sum(c => c.Bytes) + ((Centres?.LongLength ?? 0) * sizeof(float)) + (positions.Count * 28L) + (2L * Dimension * sizeof(float));
+                return cells.Sum(c => c.Bytes) + ((Centres?.LongLength ?? 0) * sizeof(float)) + (positions.Count * 28L) + (2L * Dimension * sizeof(float)) + facets.Bytes;
             }
             finally
             {
@@ -148,16 +150,8 @@ public sealed class VectorIndex : IDisposable
 
         var quantizer = ScalarQuantizer.Fit(sample, dimension, metric);
         var versions = new Dictionary<long, long>();
-        using (var command = reading.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = "select id, version from images";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                versions[reader.GetInt64(0)] = reader.GetInt64(1);
-            }
-        }
+        var facets = new ImageFacets();
+        ReadRows(reading, transaction, (id, rowVersion) => versions[id] = rowVersion, facets);
 
         var cells = new List<PostingList>();
         var scratch = new float[dimension];
@@ -185,7 +179,7 @@ public sealed class VectorIndex : IDisposable
         }
 
         transaction.Commit();
-        return new VectorIndex(store, quantizer, centres: null, cells, version, collectionId, trainedCount: 0) { Changed = true };
+        return new VectorIndex(store, quantizer, centres: null, cells, version, collectionId, trainedCount: 0, facets) { Changed = true };
     }
 
     /// <summary>
@@ -197,12 +191,14 @@ public sealed class VectorIndex : IDisposable
     {
         var dimension = Dimension;
         List<PostingList> rows;
+        ImageFacets copiedFacets;
         long version;
         gate.EnterReadLock();
         try
         {
             version = Version;
             rows = cells.Select(c => c.Clone()).ToList();
+            copiedFacets = facets.Clone();
         }
         finally
         {
@@ -254,7 +250,7 @@ public sealed class VectorIndex : IDisposable
             source.Code(slot).CopyTo(target.Code(added));
         }
 
-        return new VectorIndex(store, Quantizer, centres, trained, version, CollectionId, total) { Changed = true };
+        return new VectorIndex(store, Quantizer, centres, trained, version, CollectionId, total, copiedFacets) { Changed = true };
     }
 
     /// <summary>Applies what was committed since the last refresh (a no-op costing one pragma when nothing was).</summary>
@@ -280,14 +276,11 @@ public sealed class VectorIndex : IDisposable
             if (version != Version)
             {
                 var deleted = ReadIds(connection, transaction, "select image_id from deletions where version > $version", Version);
-                var written = new List<(long Id, long Version, EncodedRow Row)>();
+                var written = new List<(long Id, long Version, EncodedRow Row, RowFacets Facets)>();
                 var scratch = new float[Dimension];
-                foreach (var (id, rowVersion, vector) in ReadVersionedVectors(
-                    transaction,
-                    "select images.id, images.version, vec_images.embedding from images join vec_images on vec_images.image_id = images.id where images.version > $version",
-                    Version))
+                foreach (var (id, rowVersion, vector, rowFacets) in ReadVersionedVectors(transaction, Version))
                 {
-                    written.Add((id, rowVersion, EncodeRow(vector, scratch)));
+                    written.Add((id, rowVersion, EncodeRow(vector, scratch), rowFacets));
                 }
 
                 gate.EnterWriteLock();
@@ -296,11 +289,13 @@ public sealed class VectorIndex : IDisposable
                     foreach (var id in deleted)
                     {
                         Remove(id);
+                        facets.Remove(id);
                     }
 
-                    foreach (var (id, rowVersion, row) in written)
+                    foreach (var (id, rowVersion, row, rowFacets) in written)
                     {
                         Upsert(id, rowVersion, row);
+                        facets.Set(id, rowFacets.Source, rowFacets.AddedMs, rowFacets.Width, rowFacets.Height);
                     }
 
                     Version = version;
@@ -323,8 +318,22 @@ public sealed class VectorIndex : IDisposable
     /// candidates (at least k) are re-ranked on their float vectors; with every cell scanned and no such cap
     /// (the defaults) the answer is provably sqlite-vec's. Call <see cref="Refresh"/> first to see recent writes.
     /// </summary>
-    public IReadOnlyList<SearchHit> Search(float[] query, int k, int probes = int.MaxValue, int rerank = int.MaxValue)
+    public IReadOnlyList<SearchHit> Search(float[] query, int k, int probes = int.MaxValue, int rerank = int.MaxValue) =>
+        Search(query, k, ImageFilter.None, probes, rerank, exactSubset: 0, exactRerank: rerank, out _);
+
+    /// <summary>
+    /// The <paramref name="k"/> nearest images among those <paramref name="filter"/> matches (fewer only when fewer
+    /// match). The matching images are found in the facets kept beside the codes. When they are few (at most
+    /// <paramref name="exactSubset"/>, or a quarter of the collection in an exhaustive search) only their codes are
+    /// scanned, every one of them, so the answer is exact whatever <paramref name="probes"/> says; otherwise the cells
+    /// are scanned with the filter applied to each row, and an approximate search probes more cells, in proportion to
+    /// how few images match, so that about as many matching rows are scanned as an unfiltered search scans rows.
+    /// <paramref name="exhaustive"/> tells whether every matching image was scanned; such a search re-ranks up to
+    /// <paramref name="exactRerank"/> candidates instead of <paramref name="rerank"/>.
+    /// </summary>
+    public IReadOnlyList<SearchHit> Search(float[] query, int k, ImageFilter filter, int probes, int rerank, int exactSubset, int exactRerank, out bool exhaustive)
     {
+        ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (query.Length != Dimension)
         {
@@ -340,6 +349,7 @@ public sealed class VectorIndex : IDisposable
 
         var centred = ArrayPool<float>.Shared.Rent(Dimension);
         List<Candidate> candidates;
+        exhaustive = true;
         gate.EnterReadLock();
         try
         {
@@ -349,13 +359,40 @@ public sealed class VectorIndex : IDisposable
             }
 
             Quantizer.Centre(probe, centred);
-            var scanned = Centres is null || probes >= cells.Count ? null : NearestCells(probe, centred, probes, k);
-            candidates = Scan(centred, k, scanned);
+            var everyCell = Centres is null || probes >= cells.Count;
+            exhaustive = everyCell;
+            if (filter.IsEmpty)
+            {
+                candidates = Scan(centred, k, everyCell ? null : NearestCells(probe, centred, probes, k));
+            }
+            else
+            {
+                var compiled = facets.Compile(filter);
+                var matching = facets.Matching(compiled);
+                if (matching.Count <= exactSubset || (everyCell && matching.Count <= positions.Count / 4))
+                {
+                    exhaustive = true;
+                    candidates = ScanRows(centred, k, matching);
+                }
+                else
+                {
+                    // Probe as many more cells as the filter is selective, and ask them for as many more rows.
+                    var share = (double)matching.Count / positions.Count;
+                    var scanned = everyCell ? null : NearestCells(probe, centred, (int)Math.Min(cells.Count, Math.Ceiling(probes / share)), (int)Math.Min(int.MaxValue, Math.Ceiling(k / share)));
+                    exhaustive = scanned is null || scanned.Length == cells.Count;
+                    candidates = Scan(centred, k, scanned, id => facets.Matches(id, compiled));
+                }
+            }
         }
         finally
         {
             gate.ExitReadLock();
             ArrayPool<float>.Shared.Return(centred);
+        }
+
+        if (exhaustive)
+        {
+            rerank = exactRerank;
         }
 
         if (candidates.Count > Math.Max(k, rerank))
@@ -449,7 +486,7 @@ public sealed class VectorIndex : IDisposable
     /// below the k-th smallest upper bound. A scan of many rows is split over the cores: each part keeps its own k smallest
     /// upper bounds, and their union holds the k smallest of all.
     /// </summary>
-    private List<Candidate> Scan(float[] centred, int k, int[]? scanned)
+    private List<Candidate> Scan(float[] centred, int k, int[]? scanned, Func<long, bool>? allowed = null)
     {
         var segments = new List<Segment>();
         var rows = 0;
@@ -462,22 +499,43 @@ public sealed class VectorIndex : IDisposable
             }
         }
 
+        return ScanSegments(centred, k, segments, rows, allowed);
+    }
+
+    /// <summary>Scans the rows of the images <paramref name="ids"/> only (those the index holds), as <see cref="Scan"/> does cells.</summary>
+    private List<Candidate> ScanRows(float[] centred, int k, List<long> ids)
+    {
+        var segments = new List<Segment>(ids.Count);
+        foreach (var id in ids)
+        {
+            if (positions.TryGetValue(id, out var at))
+            {
+                segments.Add(new Segment(cells[at.Cell], at.Slot, at.Slot + 1));
+            }
+        }
+
+        return ScanSegments(centred, k, segments, segments.Count, allowed: null);
+    }
+
+    /// <summary>The scan of <paramref name="segments"/> (<paramref name="rows"/> rows), split over the cores when they are many.</summary>
+    private List<Candidate> ScanSegments(float[] centred, int k, List<Segment> segments, int rows, Func<long, bool>? allowed)
+    {
         var parts = rows >= ParallelScanRows ? Math.Min(Environment.ProcessorCount, rows / (ParallelScanRows / 2)) : 1;
         if (parts <= 1)
         {
-            var (uppers, found) = ScanSegments(centred, k, segments);
+            var (uppers, found) = ScanPart(centred, k, segments, allowed);
             return Filter(found, KthUpper(uppers, k));
         }
 
         var shares = Share(segments, rows, parts);
         var results = new (List<float> Uppers, List<Candidate> Candidates)[parts];
-        Parallel.For(0, parts, part => results[part] = ScanSegments(centred, k, shares[part]));
+        Parallel.For(0, parts, part => results[part] = ScanPart(centred, k, shares[part], allowed));
         var threshold = KthUpper(results.SelectMany(r => r.Uppers).ToList(), k);
         return Filter(results.SelectMany(r => r.Candidates).ToList(), threshold);
     }
 
     /// <summary>One thread's scan: the k smallest upper bounds it saw, and the rows whose lower bound was below its running threshold.</summary>
-    private (List<float> Uppers, List<Candidate> Candidates) ScanSegments(float[] centred, int k, List<Segment> segments)
+    private (List<float> Uppers, List<Candidate> Candidates) ScanPart(float[] centred, int k, List<Segment> segments, Func<long, bool>? allowed)
     {
         // The k smallest upper bounds so far (a max-heap); the largest of them caps the k-th true distance.
         var bounds = new PriorityQueue<float, float>(k + 1, Comparer<float>.Create((a, b) => b.CompareTo(a)));
@@ -493,6 +551,11 @@ public sealed class VectorIndex : IDisposable
             var ids = cell.Ids;
             for (var slot = start; slot < end; slot++)
             {
+                if (allowed is not null && !allowed(ids[slot]))
+                {
+                    continue;
+                }
+
                 var code = cell.Code(slot);
                 var residual = residuals[slot];
 
@@ -703,21 +766,20 @@ public sealed class VectorIndex : IDisposable
 
             var stale = new List<long>();
             var inDatabase = new HashSet<long>();
-            using (var command = connection.CreateCommand())
-            {
-                command.Transaction = transaction;
-                command.CommandText = "select id, version from images";
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
+            // The index file keeps no facets: they are read here for every row, with the versions.
+            facets.Clear();
+            ReadRows(
+                connection,
+                transaction,
+                (id, rowVersion) =>
                 {
-                    var id = reader.GetInt64(0);
                     inDatabase.Add(id);
-                    if (!positions.TryGetValue(id, out var at) || cells[at.Cell].Versions[at.Slot] != reader.GetInt64(1))
+                    if (!positions.TryGetValue(id, out var at) || cells[at.Cell].Versions[at.Slot] != rowVersion)
                     {
                         stale.Add(id);
                     }
-                }
-            }
+                },
+                facets);
 
             var gone = positions.Keys.Where(id => !inDatabase.Contains(id)).ToList();
             if (stale.Count + gone.Count > Math.Max(1_000, inDatabase.Count / 2))
@@ -868,18 +930,37 @@ public sealed class VectorIndex : IDisposable
         }
     }
 
-    private IEnumerable<(long Id, long Version, float[] Vector)> ReadVersionedVectors(SqliteTransaction transaction, string sql, long version)
+    /// <summary>The rows written after collection version <paramref name="version"/>, with their vectors and facets.</summary>
+    private IEnumerable<(long Id, long Version, float[] Vector, RowFacets Facets)> ReadVersionedVectors(SqliteTransaction transaction, long version)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = sql;
+        command.CommandText = """
+            select images.id, images.version, vec_images.embedding, images.source, images.added_ms, images.width, images.height
+            from images join vec_images on vec_images.image_id = images.id where images.version > $version
+            """;
         command.Parameters.AddWithValue("$version", version);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             var vector = new float[Dimension];
             ReadStored(reader, 2, Metric, vector);
-            yield return (reader.GetInt64(0), reader.GetInt64(1), vector);
+            yield return (reader.GetInt64(0), reader.GetInt64(1), vector, new RowFacets(reader.GetString(3), reader.GetInt64(4), reader.GetInt32(5), reader.GetInt32(6)));
+        }
+    }
+
+    /// <summary>Every image row's id and version (to <paramref name="visit"/>) and facets (into <paramref name="into"/>).</summary>
+    private static void ReadRows(SqliteConnection connection, SqliteTransaction transaction, Action<long, long> visit, ImageFacets into)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "select id, version, source, added_ms, width, height from images";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var id = reader.GetInt64(0);
+            visit(id, reader.GetInt64(1));
+            into.Set(id, reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4), reader.GetInt32(5));
         }
     }
 
@@ -898,4 +979,6 @@ public sealed class VectorIndex : IDisposable
     private readonly record struct Segment(PostingList Cell, int Start, int End);
 
     private readonly record struct EncodedRow(sbyte[] Code, float Residual, int Cell);
+
+    private readonly record struct RowFacets(string Source, long AddedMs, int Width, int Height);
 }

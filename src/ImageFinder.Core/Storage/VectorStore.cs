@@ -112,12 +112,69 @@ public sealed class VectorStore : IImageStore
         return hits;
     }
 
-    /// <summary>Exact filtered KNN: the reference scan over every entry (<see cref="FilteredScan"/>); an empty filter is the plain search.</summary>
-    public Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Exact filtered KNN in sqlite-vec: the images that match are found first (the added window and sizes in SQL, the
+    /// labels, which are folder names of the sources, in code), then sqlite-vec's KNN runs over those ids only, so the
+    /// answer is the k nearest among them. An empty filter is the plain search.
+    /// </summary>
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
+        if (filter.IsEmpty)
+        {
+            return await SearchAsync(query, k, cancellationToken).ConfigureAwait(false);
+        }
+
         CheckDimension(query);
-        return filter.IsEmpty ? SearchAsync(query, k, cancellationToken) : FilteredScan.SearchAsync(this, query, k, filter, cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        using var lease = RentReader();
+        // One read transaction, so the ids found and the KNN over them see the same commit.
+        using var transaction = lease.Connection.BeginTransaction(deferred: true);
+        var matching = new List<long>();
+        await using (var select = lease.Connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "select id, source from images where added_ms >= $after and added_ms < $before and width >= $width and height >= $height";
+            select.Parameters.AddWithValue("$after", filter.AddedAfterMs);
+            select.Parameters.AddWithValue("$before", filter.AddedBeforeMs);
+            select.Parameters.AddWithValue("$width", filter.MinWidth ?? 0);
+            select.Parameters.AddWithValue("$height", filter.MinHeight ?? 0);
+            await using var rows = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (filter.Labels.Count == 0 || (ImageLabel.Of(rows.GetString(1)) is { } label && filter.Labels.Contains(label, StringComparer.Ordinal)))
+                {
+                    matching.Add(rows.GetInt64(0));
+                }
+            }
+        }
+
+        var hits = new List<SearchHit>(Math.Min(k, matching.Count));
+        if (matching.Count > 0)
+        {
+            await using var command = lease.Connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                with knn as (
+                    select image_id, distance from vec_images
+                    where embedding match $query and k = $k and image_id in (select value from json_each($ids))
+                )
+                select knn.image_id, knn.distance, images.source
+                from knn join images on images.id = knn.image_id
+                """;
+            command.Parameters.AddWithValue("$query", ToBlob(query));
+            command.Parameters.AddWithValue("$k", k);
+            command.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(matching));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                hits.Add(new SearchHit(reader.GetInt64(0), reader.IsDBNull(1) ? 1f : (float)reader.GetDouble(1), reader.GetString(2)));
+            }
+        }
+
+        transaction.Commit();
+        SortHits(hits);
+        return hits;
     }
 
     public async Task<long> CountAsync(CancellationToken cancellationToken = default)
