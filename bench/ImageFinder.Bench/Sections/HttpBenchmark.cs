@@ -12,7 +12,7 @@ namespace ImageFinder.Bench.Sections;
 /// Section 3: query latency through HTTP. The real API host (a child process, Kestrel on a loopback port)
 /// serves a collection of N synthetic vectors; clients POST a 640x480 JPEG to /search (k = 10). One client
 /// gives p50/p99 latency; 8 concurrent clients give the throughput under load. In the same run, in this
-/// process, decode + preprocess alone, bare batch-1 inference and <see cref="KnnSearch.SearchAsync"/> alone give the
+/// process, decode + preprocess alone, bare batch-1 inference and <see cref="KnnSearch.SearchAsync(float[], int, CancellationToken)"/> alone give the
 /// bound the HTTP p50 is held to: decode + inference + KNN + 3 ms of everything else (upload, HTTP, JSON). Then
 /// one client asks <c>GET /images/{id}/similar?k=10</c>: KNN through HTTP without inference.
 /// </summary>
