@@ -55,7 +55,8 @@ public static class ImagesApi
         reads.MapGet("/{id:long}/similar", SimilarAsync)
             .WithName("SimilarImages")
             .WithSummary("More like this: the stored images nearest to a stored image")
-            .WithDescription("No upload and no inference: the image's stored embedding is the query. The image itself is left out. 'k' and 'maxDistance' work as in POST /search.")
+            .WithDescription("No upload and no inference: the image's stored embedding is the query. The image itself is left out. 'k' and 'maxDistance' work as in POST /search. " + SearchApi.FilterDescription)
+            .AddEndpointFilter<ValidateFilterParameters>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -162,12 +163,13 @@ public static class ImagesApi
     private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SimilarAsync(
         long id,
         [AsParameters] KnnQuery knn,
+        [AsParameters] FilterQuery filter,
         ReadyEngine engine,
         IOptions<ImageFinderOptions> options,
         CancellationToken cancellationToken)
     {
         var search = engine.Search;
-        return await search.SimilarAsync(id, knn.K ?? options.Value.DefaultK, cancellationToken) is { } hits
+        return await search.SimilarAsync(id, knn.K ?? options.Value.DefaultK, filter.ToFilter(), cancellationToken) is { } hits
             ? TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, hits, knn.MaxDistance))
             : Problems.ImageNotFound(id);
     }

@@ -50,6 +50,9 @@ public sealed class ExamplesOperationFilter : IOperationFilter
             {"type": "https://tools.ietf.org/html/rfc4918#section-11.2", "title": "URL gave no image", "status": 422,
              "detail": "https://example.com/cat.jpg: HTTP 404 Not Found", "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
             """,
+        [("Labels", "200")] = """
+            {"labels": [{"label": "cats", "count": 412}, {"label": "dogs", "count": 388}, {"label": "horses", "count": 97}], "unlabelled": 3}
+            """,
         [("Duplicates", "200")] = """
             {"model": "resnet50-v1-7 (ONNX Model Zoo, ImageNet)", "metric": "l2", "maxDistance": 9.1, "defaultThreshold": true, "images": 9144,
              "groups": [

@@ -112,6 +112,28 @@ public sealed class UploadForm
         return true;
     }
 
+    /// <summary>Every value of a form field given once or more (empty values left out).</summary>
+    public IReadOnlyList<string> GetAll(string name) =>
+        form.TryGetValue(name, out var values) ? values.Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList() : [];
+
+    /// <summary>An ISO 8601 date-and-time form field, or null when absent; false when present but not one.</summary>
+    public bool TryGetInstant(string name, out DateTimeOffset? value)
+    {
+        value = null;
+        if (!form.TryGetValue(name, out var text) || string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            return false;
+        }
+
+        value = parsed;
+        return true;
+    }
+
     /// <summary>A number form field, or null when absent; false when present but not a finite number.</summary>
     public bool TryGetFloat(string name, out float? value)
     {

@@ -79,11 +79,16 @@ public sealed class ImageSearch : IDisposable
 
     /// <summary>The <paramref name="k"/> stored images nearest to <paramref name="image"/>, nearest first, with the time each step took.</summary>
     /// <exception cref="Imaging.ImageDecodeException">The bytes are not a usable image.</exception>
-    public async Task<ImageSearchResult> SearchAsync(ReadOnlyMemory<byte> image, int k, CancellationToken cancellationToken = default)
+    public Task<ImageSearchResult> SearchAsync(ReadOnlyMemory<byte> image, int k, CancellationToken cancellationToken = default) =>
+        SearchAsync(image, k, ImageFilter.None, cancellationToken);
+
+    /// <summary>The <paramref name="k"/> stored images nearest to <paramref name="image"/> among those <paramref name="filter"/> matches.</summary>
+    /// <exception cref="Imaging.ImageDecodeException">The bytes are not a usable image.</exception>
+    public async Task<ImageSearchResult> SearchAsync(ReadOnlyMemory<byte> image, int k, ImageFilter filter, CancellationToken cancellationToken = default)
     {
         var embedding = await embedder.EmbedAsync(image, cancellationToken).ConfigureAwait(false);
         var knnStarted = Stopwatch.GetTimestamp();
-        var hits = await Knn.SearchAsync(embedding.Vector, k, cancellationToken).ConfigureAwait(false);
+        var hits = await Knn.SearchAsync(embedding.Vector, k, filter, cancellationToken).ConfigureAwait(false);
         return new ImageSearchResult(hits, embedding.Decode, embedding.Inference, Stopwatch.GetElapsedTime(knnStarted));
     }
 
@@ -91,14 +96,18 @@ public sealed class ImageSearch : IDisposable
     /// "More like this": the <paramref name="k"/> stored images nearest to stored image <paramref name="id"/>,
     /// itself left out; null when there is no such image.
     /// </summary>
-    public async Task<IReadOnlyList<SearchHit>?> SimilarAsync(long id, int k, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SearchHit>?> SimilarAsync(long id, int k, CancellationToken cancellationToken = default) =>
+        SimilarAsync(id, k, ImageFilter.None, cancellationToken);
+
+    /// <summary>"More like this" among the images <paramref name="filter"/> matches.</summary>
+    public async Task<IReadOnlyList<SearchHit>?> SimilarAsync(long id, int k, ImageFilter filter, CancellationToken cancellationToken = default)
     {
         if (await Store.ReadVectorAsync(id, cancellationToken).ConfigureAwait(false) is not { } vector)
         {
             return null;
         }
 
-        var hits = await Knn.SearchAsync(vector, k + 1, cancellationToken).ConfigureAwait(false);
+        var hits = await Knn.SearchAsync(vector, k + 1, filter, cancellationToken).ConfigureAwait(false);
         return hits.Where(hit => hit.Id != id).Take(k).ToList();
     }
 

@@ -42,9 +42,12 @@ public class CollectionFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>Writes the collection's images under <paramref name="folder"/> (<see cref="ImageCount"/> of them) and returns their paths.</summary>
+    protected virtual IReadOnlyList<string> WriteImages(string folder) => TestImages.WriteCollection(folder, ImageCount);
+
     public async Task InitializeAsync()
     {
-        Paths = TestImages.WriteCollection(temp.Combine("images"), ImageCount);
+        Paths = WriteImages(temp.Combine("images"));
         using (var embedder = OnnxImageEmbedder.Load(TestModel.Options()))
         using (var store = await OpenStoreAsync(new CollectionInfo(embedder.Model.Name, embedder.Model.Dimension)))
         {

@@ -47,6 +47,39 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Search_filters_by_label_and_size_and_says_which_filter_it_applied()
+    {
+        var dogs = TestImages.WriteCollection(Path.Combine(Images, "dogs"), 4);
+        var cats = TestImages.WriteCollection(Path.Combine(Images, "cats"), 2, firstPattern: 10);
+        await Ingest();
+
+        var (exitCode, output, _) = await CliRunner.RunAsync("search", "--image", dogs[0], "-k", "5", "--label", "cats", "--db", Database, "--model", TestModel.Path);
+
+        Assert.Equal(0, exitCode);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("filter: label in [cats]", lines[1]);
+        Assert.Equal(cats.Order(), lines.Skip(2).Select(line => line.Split('\t')[2]).Order());
+
+        // Widths are 320, 360, 400, 440 for the dogs: two are at least 400.
+        var (_, sized, _) = await CliRunner.RunAsync("search", "--image", dogs[0], "-k", "5", "--label", "dogs", "--label", "birds", "--min-width", "400", "--db", Database, "--model", TestModel.Path);
+        Assert.Equal([dogs[2], dogs[3]], sized.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(2).Select(line => line.Split('\t')[2]).Order());
+    }
+
+    [Theory]
+    [InlineData("--added-after", "soon")]
+    [InlineData("--min-width", "-4")]
+    public async Task A_bad_search_filter_is_a_clear_error_naming_the_option(string option, string value)
+    {
+        var paths = TestImages.WriteCollection(Images, 2);
+        await Ingest();
+
+        var (exitCode, _, error) = await CliRunner.RunAsync("search", "--image", paths[0], option, value, "--db", Database, "--model", TestModel.Path);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(option, error);
+    }
+
+    [Fact]
     public async Task A_missing_model_is_a_clear_error_naming_the_option()
     {
         Directory.CreateDirectory(Images);
