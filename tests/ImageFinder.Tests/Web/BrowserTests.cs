@@ -43,6 +43,28 @@ public sealed class BrowserTests(WebFixture web, ChromiumFixture chromium) : ICl
     }
 
     [Fact]
+    public async Task The_label_picker_lists_every_folder_and_limits_the_results_to_the_chosen_ones()
+    {
+        var query = web.Paths[7];
+        await using var tab = await OpenAsync("");
+        var page = tab.Page;
+        await tab.BodyAsync("ready", "true");
+        await Expect(page.Locator("#labels option")).ToHaveCountAsync(3);
+        Assert.Equal(["alpha (6)", "beta (6)", "gamma (6)"], await page.Locator("#labels option").AllTextContentsAsync());
+        await page.Locator("#k").FillAsync("10");
+
+        // A beta image as the query, gamma chosen: every result is a gamma image, and all of them are there.
+        await page.Locator("#labels").SelectOptionAsync(["gamma"]);
+        await page.Locator("#file").SetInputFilesAsync(query);
+        await tab.BodyAsync("state", "done");
+
+        var labels = await page.Locator("#results .result .label").AllTextContentsAsync();
+        Assert.Equal(Enumerable.Repeat("gamma", WebFixture.PerFolder), labels);
+        Assert.DoesNotContain(web.Ids[query], await page.EvaluateAsync<long[]>(ResultIds));
+        Assert.Empty(await tab.CspViolationsAsync());
+    }
+
+    [Fact]
     public async Task Dropping_an_image_file_on_the_page_searches_with_it()
     {
         var query = web.Paths[4];

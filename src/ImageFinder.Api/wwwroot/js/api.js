@@ -59,24 +59,26 @@ export function serverTiming(response) {
   return parts.join(' · ');
 }
 
-/** Query parameters for k and maxDistance; empty values are left out. */
-export function searchParameters(k, maxDistance) {
+/** Query parameters for k, maxDistance and the label filter (any of labels); empty values are left out. */
+export function searchParameters(k, maxDistance, labels = []) {
   const parameters = new URLSearchParams();
   if (k !== '' && k !== null && k !== undefined) parameters.set('k', k);
   if (maxDistance !== '' && maxDistance !== null && maxDistance !== undefined) parameters.set('maxDistance', maxDistance);
+  for (const label of labels) parameters.append('label', label);
   return parameters;
 }
 
-export function searchFile(file, k, maxDistance) {
+export function searchFile(file, k, maxDistance, labels = []) {
   const form = new FormData();
   form.append('file', file, file.name || 'image');
-  return call(`search?${searchParameters(k, maxDistance)}`, { method: 'POST', body: form });
+  return call(`search?${searchParameters(k, maxDistance, labels)}`, { method: 'POST', body: form });
 }
 
-export function searchUrl(url, k, maxDistance) {
+export function searchUrl(url, k, maxDistance, labels = []) {
   const body = { url };
   if (k !== '') body.k = Number(k);
   if (maxDistance !== '') body.maxDistance = Number(maxDistance);
+  if (labels.length > 0) body.label = labels;
   return call('search/url', {
     method: 'POST',
     headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
@@ -84,8 +86,13 @@ export function searchUrl(url, k, maxDistance) {
   });
 }
 
-export function similar(id, k, maxDistance) {
-  return call(`images/${encodeURIComponent(id)}/similar?${searchParameters(k, maxDistance)}`);
+export function similar(id, k, maxDistance, labels = []) {
+  return call(`images/${encodeURIComponent(id)}/similar?${searchParameters(k, maxDistance, labels)}`);
+}
+
+/** The collection's labels with their counts: { labels: [{ label, count }], unlabelled }. */
+export function labels() {
+  return call('labels');
 }
 
 export function thumbnail(id, size) {

@@ -1,6 +1,6 @@
 // The search page: a file (dropped or chosen) or an image URL is sent to the API, and the nearest images
 // come back as a grid of thumbnails. "More like this" searches with a stored image.
-import { call, clearError, original, searchFile, searchUrl, serverTiming, showError, similar, thumbnail } from './api.js';
+import { call, clearError, labels, original, searchFile, searchUrl, serverTiming, showError, similar, thumbnail } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const drop = $('drop');
@@ -9,6 +9,7 @@ const urlForm = $('url-form');
 const urlInput = $('url');
 const kInput = $('k');
 const maxDistanceInput = $('max-distance');
+const labelPicker = $('labels');
 const errorBox = $('error');
 const statusLine = $('status');
 const timingLine = $('timing');
@@ -22,7 +23,8 @@ let queryObjectUrl = null;
 let generation = 0;
 
 function settings() {
-  return { k: kInput.value.trim(), maxDistance: maxDistanceInput.value.trim() };
+  const chosen = [...labelPicker.selectedOptions].map((option) => option.value);
+  return { k: kInput.value.trim(), maxDistance: maxDistanceInput.value.trim(), labels: chosen };
 }
 
 function showQuery(src, caption) {
@@ -131,25 +133,25 @@ function showModel(name) {
 
 function searchWithFile(file) {
   if (!file) return;
-  const { k, maxDistance } = settings();
+  const { k, maxDistance, labels: chosen } = settings();
   const objectUrl = URL.createObjectURL(file);
   showQuery(objectUrl, `${file.name || 'pasted image'} (${Math.round(file.size / 1024)} KB)`);
   queryObjectUrl = objectUrl;
-  run(() => searchFile(file, k, maxDistance));
+  run(() => searchFile(file, k, maxDistance, chosen));
 }
 
 function searchWithUrl(url) {
-  const { k, maxDistance } = settings();
+  const { k, maxDistance, labels: chosen } = settings();
   // The page only loads images from this server (its content security policy), so the URL is shown as text.
   showQuery(null, `URL: ${url} (fetched by the server)`);
-  run(() => searchUrl(url, k, maxDistance));
+  run(() => searchUrl(url, k, maxDistance, chosen));
 }
 
 function moreLikeThis(id, source) {
-  const { k, maxDistance } = settings();
+  const { k, maxDistance, labels: chosen } = settings();
   showQuery(thumbnail(id, 320), `More like image ${id}${source ? `: ${fileName(source)}` : ''}`);
   history.replaceState(null, '', `?similar=${encodeURIComponent(id)}`);
-  run(() => similar(id, k, maxDistance));
+  run(() => similar(id, k, maxDistance, chosen));
 }
 
 fileInput.addEventListener('change', () => {
@@ -204,6 +206,19 @@ const start = new URLSearchParams(location.search).get('similar');
 if (start && /^\d+$/.test(start)) {
   moreLikeThis(Number(start), '');
 }
+
+// The label picker: every folder of the collection with its image count (none chosen: every image).
+function showLabels(body) {
+  const options = body.labels.map(({ label, count }) => {
+    const option = document.createElement('option');
+    option.value = label;
+    option.textContent = `${label} (${count})`;
+    return option;
+  });
+  labelPicker.replaceChildren(...options);
+  labelPicker.closest('label').hidden = options.length === 0;
+}
+labels().then(({ body }) => showLabels(body)).catch(() => {});
 
 // The model's name, before any search.
 call('health').then(({ body }) => showModel(body.model)).catch(() => {});
