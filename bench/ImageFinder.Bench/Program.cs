@@ -88,5 +88,11 @@ if (options.Includes(BenchOptions.Garnet))
     await results.RunAsync("9. SQLite vs a Garnet cluster (garnet)", new GarnetBenchmark(context).RunAsync);
 }
 
+// 11. Filtered KNN (1 %, 10 %, 50 % of the collection) against the unfiltered search, side by side, with recall.
+if (options.Includes(BenchOptions.Filter))
+{
+    await results.RunAsync("11. Filtered search (filter)", new FilterBenchmark(context).RunAsync);
+}
+
 BenchLog.Info($"done: {paths.Results}" + (results.Failures > 0 ? $" ({results.Failures} section(s) FAILED)" : string.Empty));
 return results.Failures == 0 ? 0 : 1;
