@@ -14,20 +14,22 @@ namespace ImageFinder.Storage.Garnet;
 /// <item>One round trip counts, per shard, the images each condition lets through (SCARD of the labels' sets, ZCOUNT
 /// of the added, width and height sorted sets of <see cref="GarnetFilterIndex"/>). The smallest count is an upper bound
 /// of the shard's matches (exact for a filter with one condition).</item>
-/// <item>A shard whose bound is at most <c>max(k, SearchEf)</c> is answered exactly: the ids of that smallest condition
-/// are read, their rows checked against the filter, and the matches' vectors read (VEMB RAW) and measured here. A
-/// graph search at EF e measures at least e vectors on the server anyway, and to meet e matches among n vectors of which
-/// m match it needs EF ≈ e·n/m; below e candidates the exact read costs the same order and is exact.</item>
-/// <item>Any other shard is asked <c>VSIM … EF max(k, SearchEf)·n/m FILTER …</c>, the EF raised by the filter's
-/// selectivity so that about as many matches are visited as an unfiltered search visits images. An answer with fewer than
-/// k matches that does not reach the shard's bound is asked again at 4 times the EF, and then answered exactly, so the
-/// answer is never short.</item>
+/// <item>A shard whose bound m is small (<see cref="ExactLimit"/>: about √(breadth · n) / 3 of its n images, where the
+/// breadth is <c>max(k, SearchEf)</c>) is answered exactly: the ids of that smallest condition are read, their rows
+/// checked against the filter, and the matches' vectors read (VEMB RAW) and measured here.</item>
+/// <item>Any other shard is asked <c>VSIM … EF breadth·n/m FILTER …</c>, the EF raised by the filter's selectivity so
+/// that about as many matches are visited as an unfiltered search visits images. An answer with fewer than k matches
+/// that does not reach the shard's bound is asked again at 4 times the EF, and then answered exactly, so the answer is
+/// never short.</item>
 /// </list>
 /// Every image answered with is checked against its row (the filter's truth), whichever way it was found.
 /// </remarks>
 internal sealed class GarnetFilteredSearch(
     IDatabase database, GarnetKeys keys, CollectionInfo collection, int searchEf, Func<double, float> distance, Func<long, Task<float[]?>> readVector)
 {
+    /// <summary>The most vectors a shard reads for an exact answer by choice (8 MB at 2048-d); a short graph answer is completed exactly whatever it costs.</summary>
+    private const long MaxExactReads = 1000;
+
     private static readonly RedisValue[] RowFields = ["source", "added", "width", "height"];
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter)
@@ -90,22 +92,30 @@ internal sealed class GarnetFilteredSearch(
         }
 
         var breadth = Math.Max(k, searchEf);
-        if (plan.Bound <= breadth)
+        if (plan.Bound <= ExactLimit(k, breadth, plan.Images))
         {
             return await ExactAsync(plan, query, k, filter).ConfigureAwait(false);
         }
 
-        // Bound > breadth, so the first EF is below the shard's size; the second is at most that size.
-        var ef = (long)Math.Ceiling((double)breadth * plan.Images / plan.Bound);
+        var ef = Math.Min(plan.Images, (long)Math.Ceiling((double)breadth * plan.Images / plan.Bound));
         var hits = await GraphAsync(plan.Shard, blob, expression, k, ef, filter).ConfigureAwait(false);
-        if (IsComplete(hits, plan, k))
+        if (!IsComplete(hits, plan, k) && ef < plan.Images)
         {
-            return hits;
+            hits = await GraphAsync(plan.Shard, blob, expression, k, Math.Min(ef * 4, plan.Images), filter).ConfigureAwait(false);
         }
 
-        hits = await GraphAsync(plan.Shard, blob, expression, k, Math.Min(ef * 4, plan.Images), filter).ConfigureAwait(false);
         return IsComplete(hits, plan, k) ? hits : await ExactAsync(plan, query, k, filter).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Up to how many possible matches a shard of <paramref name="images"/> is read exactly rather than searched:
+    /// √(breadth · images) / 3, at least k and at most <see cref="MaxExactReads"/>. Measured here (2048-d, one node):
+    /// reading one vector (VEMB RAW) costs about 9 times one unit of VSIM's EF, and a graph search must run at
+    /// EF ≈ breadth · images / m to meet as many matches as it visits when m of the images match; the two costs are
+    /// equal at m² = breadth · images / 9.
+    /// </summary>
+    internal static long ExactLimit(int k, int breadth, long images) =>
+        Math.Max(k, Math.Min(MaxExactReads, (long)(Math.Sqrt((double)breadth * images) / 3)));
 
     /// <summary>Whether a graph answer is all the shard can give: k matches, or as many as its bound allows.</summary>
     private static bool IsComplete(List<SearchHit> hits, ShardPlan plan, int k) => hits.Count >= k || hits.Count >= plan.Bound;
