@@ -15,7 +15,7 @@ namespace ImageFinder.Tests.Storage;
 /// each other), so an approximate index over a few hundred vectors must give the exact answer too. Distances are
 /// checked against a brute-force reference computed here in double precision, within 1e-4 relative.
 /// </remarks>
-public abstract class StoreContract : IAsyncLifetime
+public abstract partial class StoreContract : IAsyncLifetime
 {
     /// <summary>A modification time with milliseconds and a non-UTC offset: stores keep the instant, to the millisecond.</summary>
     private static readonly DateTimeOffset BaseModified = new(2024, 5, 6, 7, 8, 9, 123, TimeSpan.FromHours(2));

@@ -14,6 +14,8 @@ namespace ImageFinder.Storage.Garnet;
 /// <item><c>{p}:next-id</c>, <c>{p}:version</c>: INCR counters (ids are never reused; the version grows with every write).</item>
 /// <item><c>{p:n}:img:&lt;id&gt;</c> (hash): one image's row; <c>{p:n}:ids</c> (sorted set, score = id); <c>{p:n}:vectors</c>: the shard's vector set.</item>
 /// <item><c>{p:n}:sources</c> (hash source → id) and <c>{p:n}:sha256</c> (hash content hash → id), sharded by the source's and the hash's own hash.</item>
+/// <item>The filter index of shard <c>n</c> (see <see cref="GarnetFilterIndex"/>): <c>{p:n}:label:&lt;label&gt;</c> (set of the ids with
+/// that label), <c>{p:n}:added</c>, <c>{p:n}:width</c>, <c>{p:n}:height</c> (sorted sets, id → that value).</item>
 /// </list>
 /// Image <c>id</c> lives in shard <c>id mod shards</c>.
 /// </summary>
@@ -40,6 +42,15 @@ internal sealed class GarnetKeys(string prefix, int shards)
     public RedisKey VectorsOf(long id) => Vectors(ShardOf(id));
 
     public RedisKey IdsOf(long id) => Ids(ShardOf(id));
+
+    /// <summary>The ids of shard <paramref name="shard"/> whose label is <paramref name="label"/> (any string: key names are binary-safe, and the hash tag comes first).</summary>
+    public RedisKey Label(int shard, string label) => $"{Tag(shard)}:label:{label}";
+
+    public RedisKey Added(int shard) => $"{Tag(shard)}:added";
+
+    public RedisKey Width(int shard) => $"{Tag(shard)}:width";
+
+    public RedisKey Height(int shard) => $"{Tag(shard)}:height";
 
     public RedisKey Sources(string source) => $"{Tag(HashShard(source))}:sources";
 

@@ -23,6 +23,9 @@ namespace ImageFinder.Storage.Garnet;
 /// without a row; a vector left without a row by a crash is skipped by every read and replaced on the next write.
 /// Vector sets are created with NOQUANT, so the scores VSIM returns are the metric on the stored floats (squared
 /// Euclidean for l2, 1 − cos for cosine), and VEMB RAW gives the floats back bit for bit.
+/// A filtered search (<see cref="SearchAsync(float[], int, ImageFilter, CancellationToken)"/>) plans each shard from
+/// the filter index that every write keeps beside the row (<see cref="GarnetFilterIndex"/>), then reads a small matching
+/// subset exactly or asks VSIM with FILTER at a breadth raised by the filter's selectivity (<see cref="GarnetFilteredSearch"/>).
 /// Commands that fail because a node does not answer are retried (Polly, <see cref="GarnetOptions.Attempts"/>) and
 /// then throw <see cref="StoreUnavailableException"/>.
 /// </remarks>
@@ -38,9 +41,11 @@ public sealed class GarnetStore : IImageStore
     private readonly ILogger logger;
     private readonly string metricName;
     private readonly ReplicationWait? replication;
+    private readonly GarnetFilterIndex filterIndex;
+    private readonly GarnetFilteredSearch? filteredSearch;
     private bool disposed;
 
-    private GarnetStore(ConnectionMultiplexer connection, GarnetKeys keys, GarnetOptions options, CollectionInfo collection, ResiliencePipeline retry, ILogger logger)
+    private GarnetStore(ConnectionMultiplexer connection, GarnetKeys keys, GarnetOptions options, CollectionInfo collection, ResiliencePipeline retry, ILogger logger, bool filterIndexed)
     {
         this.connection = connection;
         database = connection.GetDatabase();
@@ -52,6 +57,8 @@ public sealed class GarnetStore : IImageStore
         metricName = collection.Metric == CollectionInfo.Cosine ? "COSINE" : "L2";
         Location = $"garnet prefix '{options.Prefix}' on {options.Endpoints}";
         replication = options.WaitForReplicas ? new ReplicationWait(connection, TimeSpan.FromMilliseconds(options.ReplicaTimeoutMs)) : null;
+        filterIndex = new GarnetFilterIndex(database, keys);
+        filteredSearch = filterIndexed ? new GarnetFilteredSearch(database, keys, collection, options.SearchEf, Distance, ReadEmbeddingAsync) : null;
     }
 
     public string Kind => StoreKinds.Garnet;
@@ -67,7 +74,8 @@ public sealed class GarnetStore : IImageStore
 
     /// <summary>
     /// Connects and opens (or creates) the collection under <see cref="GarnetOptions.Prefix"/>. A new collection gets
-    /// <paramref name="expected"/>'s metric and the configured shard count; an existing one keeps its own.
+    /// <paramref name="expected"/>'s metric and the configured shard count; an existing one keeps its own. A collection
+    /// written before the filter index existed gets it here, once (<see cref="GarnetFilterIndex.BackfillAsync"/>).
     /// </summary>
     /// <exception cref="CollectionMismatchException">The prefix holds another model's vectors or another dimension.</exception>
     /// <exception cref="StoreUnavailableException">No node answers.</exception>
@@ -138,8 +146,17 @@ public sealed class GarnetStore : IImageStore
             var collection = await retry.ExecuteAsync(
                 async token => await OpenCollectionAsync(connection.GetDatabase(), options, expected).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
-            var shards = int.Parse(collection.Shards, CultureInfo.InvariantCulture);
-            return new GarnetStore(connection, new GarnetKeys(options.Prefix, shards), options, collection.Info, retry, log);
+            var keys = new GarnetKeys(options.Prefix, int.Parse(collection.Shards, CultureInfo.InvariantCulture));
+            var filterIndexed = collection.FilterIndexed;
+            if (!filterIndexed && expected is not null)
+            {
+                await retry.ExecuteAsync(
+                    async token => await new GarnetFilterIndex(connection.GetDatabase(), keys).BackfillAsync(options.Prefix, log, token).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
+                filterIndexed = true;
+            }
+
+            return new GarnetStore(connection, keys, options, collection.Info, retry, log, filterIndexed);
         }
         catch (Exception e) when (IsTransient(e))
         {
@@ -153,7 +170,10 @@ public sealed class GarnetStore : IImageStore
         }
     }
 
-    /// <summary>Opens the collection that is already under <see cref="GarnetOptions.Prefix"/> as it is (to copy from it); nothing is written.</summary>
+    /// <summary>
+    /// Opens the collection that is already under <see cref="GarnetOptions.Prefix"/> as it is (to copy from it); nothing
+    /// is written, so a collection from before the filter index answers filtered searches with the reference scan.
+    /// </summary>
     /// <exception cref="CollectionMismatchException">There is no collection under the prefix.</exception>
     public static async Task<GarnetStore> OpenExistingAsync(GarnetOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
@@ -205,12 +225,24 @@ public sealed class GarnetStore : IImageStore
             cancellationToken);
     }
 
-    /// <summary>Exact filtered KNN: the reference scan over every entry (<see cref="FilteredScan"/>); an empty filter is the plain search.</summary>
+    /// <summary>
+    /// The k nearest among the images <paramref name="filter"/> lets through, planned per shard from the filter index
+    /// (<see cref="GarnetFilteredSearch"/>); an empty filter is the plain search. A collection opened without its index
+    /// (<see cref="OpenExistingAsync"/> of an old one) is answered by the reference scan (<see cref="FilteredScan"/>).
+    /// </summary>
     public Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
         CheckDimension(query);
-        return filter.IsEmpty ? SearchAsync(query, k, cancellationToken) : FilteredScan.SearchAsync(this, query, k, filter, cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (filter.IsEmpty)
+        {
+            return SearchAsync(query, k, cancellationToken);
+        }
+
+        return filteredSearch is { } search
+            ? RunAsync(() => search.SearchAsync(query, k, filter), cancellationToken)
+            : FilteredScan.SearchAsync(this, query, k, filter, cancellationToken);
     }
 
     public Task<long> CountAsync(CancellationToken cancellationToken = default) => RunAsync(
@@ -318,6 +350,7 @@ public sealed class GarnetStore : IImageStore
                 transaction.AddCondition(Condition.KeyExists(keys.Image(id)));
                 _ = transaction.KeyDeleteAsync(keys.Image(id));
                 _ = transaction.SortedSetRemoveAsync(keys.IdsOf(id), id);
+                filterIndex.QueueRemove(transaction, id, row.Source);
                 if (!await transaction.ExecuteAsync().ConfigureAwait(false))
                 {
                     return false;
@@ -512,7 +545,7 @@ public sealed class GarnetStore : IImageStore
         $"The garnet store (ImageFinder:Garnet:Endpoints {options.Endpoints}) does not answer; check that its nodes are running and reachable.",
         cause);
 
-    private static async Task<(CollectionInfo Info, string Shards)> OpenCollectionAsync(IDatabase database, GarnetOptions options, CollectionInfo? wanted)
+    private static async Task<(CollectionInfo Info, string Shards, bool FilterIndexed)> OpenCollectionAsync(IDatabase database, GarnetOptions options, CollectionInfo? wanted)
     {
         var meta = GarnetKeys.MetaOf(options.Prefix);
         var expected = wanted ?? await DescribeAsync(database, options).ConfigureAwait(false);
@@ -531,6 +564,7 @@ public sealed class GarnetStore : IImageStore
             new("model_sha256", expected.ModelSha256 ?? ""),
             new("model_file", expected.ModelFile ?? ""),
             new("collection_id", Guid.NewGuid().ToString("N")),
+            new(GarnetFilterIndex.MetaField, GarnetFilterIndex.MetaVersion),
         ]);
         await create.ExecuteAsync().ConfigureAwait(false);
 
@@ -575,7 +609,7 @@ public sealed class GarnetStore : IImageStore
             ModelSha256 = storedSha256 ?? expected.ModelSha256,
             ModelFile = stored.GetValueOrDefault("model_file") is { Length: > 0 } file ? file : expected.ModelFile,
         };
-        return (info, shards.ToString(CultureInfo.InvariantCulture));
+        return (info, shards.ToString(CultureInfo.InvariantCulture), stored.GetValueOrDefault(GarnetFilterIndex.MetaField) == GarnetFilterIndex.MetaVersion);
     }
 
     /// <summary>The collection already under the prefix, as its metadata describes it.</summary>
@@ -600,7 +634,7 @@ public sealed class GarnetStore : IImageStore
             stored.GetValueOrDefault("model_file") is { Length: > 0 } file ? file : null);
     }
 
-    private static byte[] Blob(float[] vector) => MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
+    internal static byte[] Blob(float[] vector) => MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
 
     private static StoredImage? Row(long id, HashEntry[] entries)
     {
@@ -688,13 +722,18 @@ public sealed class GarnetStore : IImageStore
     }
 
     /// <summary>
-    /// Writes an image's vector, then (after the version's INCR) its row and id-list entry in one transaction, then its
-    /// hash entry. True when this call created the row (its added time was set here), false when the row was there.
+    /// Writes an image's vector with its filter attributes, then (after the version's INCR) its row, id-list entry and
+    /// filter index entries in one transaction, then its hash entry. True when this call created the row (its added time
+    /// was set here), false when the row was there.
     /// </summary>
     private async Task<bool> PutAsync(long id, ImageRecord record, bool isNew)
     {
         var vectors = keys.VectorsOf(id);
         var element = GarnetKeys.Element(id);
+        var image = keys.Image(id);
+        // The added time a row keeps; a new one's is this write's, unless another writer of it creates the row first.
+        var stored = await database.HashGetAsync(image, "added").ConfigureAwait(false);
+        var added = stored.IsNull ? (record.Keep?.Added ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds() : (long)stored;
         if (!isNew || await database.ExecuteAsync("VISMEMBER", vectors, element).ConfigureAwait(false) is { } member && (int)member == 1)
         {
             // Whether VADD replaces an element's vector is not settled for Garnet's preview: remove it, then add.
@@ -702,10 +741,10 @@ public sealed class GarnetStore : IImageStore
         }
 
         await database.ExecuteAsync(
-            "VADD", vectors, "FP32", Blob(record.Embedding), element, "NOQUANT", "M", options.GraphDegree, "XDISTANCE_METRIC", metricName).ConfigureAwait(false);
+            "VADD", vectors, "FP32", Blob(record.Embedding), element, "NOQUANT", "M", options.GraphDegree,
+            "SETATTR", GarnetFilterIndex.Attributes(record.Source, added, record.Width, record.Height), "XDISTANCE_METRIC", metricName).ConfigureAwait(false);
 
         var version = await database.StringIncrementAsync(keys.Version).ConfigureAwait(false);
-        var image = keys.Image(id);
         var transaction = database.CreateTransaction();
         _ = transaction.HashSetAsync(image,
         [
@@ -717,9 +756,18 @@ public sealed class GarnetStore : IImageStore
             new("height", record.Height),
             new("version", version),
         ]);
-        var created = transaction.HashSetAsync(image, "added", (record.Keep?.Added ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds(), When.NotExists);
+        var created = transaction.HashSetAsync(image, "added", added, When.NotExists);
         _ = transaction.SortedSetAddAsync(keys.IdsOf(id), id, id);
+        filterIndex.QueueWrite(transaction, id, record.Source, added, record.Width, record.Height);
+        var kept = transaction.HashGetAsync(image, "added");
         await transaction.ExecuteAsync().ConfigureAwait(false);
+        if ((long)await kept.ConfigureAwait(false) != added)
+        {
+            // Another writer of this new image created the row first, with its own added time: the attributes follow it.
+            await database.ExecuteAsync(
+                "VSETATTR", vectors, element, GarnetFilterIndex.Attributes(record.Source, (long)await kept.ConfigureAwait(false), record.Width, record.Height)).ConfigureAwait(false);
+        }
+
         await database.HashSetAsync(keys.Sha256(record.Sha256), record.Sha256, id, When.NotExists).ConfigureAwait(false);
         return await created.ConfigureAwait(false);
     }
