@@ -4,6 +4,7 @@ using ImageFinder.Api.Security;
 using ImageFinder.Mapping;
 using ImageFinder.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ImageFinder.Api.Map;
@@ -40,7 +41,7 @@ public static class CollectionMapApi
         HttpResponse response,
         ReadyEngine engine,
         CollectionMaps maps,
-        [FromQuery(Name = "method")] string? method,
+        [FromQuery(Name = "method")][AllowedValues(MapResponse.Pca, MapResponse.Tsne)] string? method,
         [FromQuery(Name = "dimensions")] int? dimensions,
         CancellationToken cancellationToken)
     {
@@ -64,7 +65,7 @@ public static class CollectionMapApi
         }
 
         var lookup = await maps.GetAsync(engine.Search.Store, mapMethod, dims, cancellationToken);
-        var name = mapMethod == MapMethod.Pca ? "pca" : "tsne";
+        var name = mapMethod == MapMethod.Pca ? MapResponse.Pca : MapResponse.Tsne;
         if (lookup.Failed)
         {
             return TypedResults.Problem(title: "Map failed", detail: $"The {name} map could not be computed; the cause is in the service's log.", statusCode: StatusCodes.Status500InternalServerError);
@@ -74,13 +75,13 @@ public static class CollectionMapApi
         {
             response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Json(
-                new MapPending("computing", name, dims, $"The {name} map is being computed; ask again in {RetryAfterSeconds} s."),
+                new MapPending(MapPending.Computing, name, dims, $"The {name} map is being computed; ask again in {RetryAfterSeconds} s."),
                 statusCode: StatusCodes.Status202Accepted);
         }
 
         var points = map.Points
             .Select(p => new MapPointResponse(p.Id, ImageLabel.Of(p.Source), p.X, p.Y, dims == 3 ? p.Z : null))
             .ToList();
-        return TypedResults.Ok(new MapResponse(name, dims, map.Version, map.Total, map.Sampled, map.ExplainedVariance, points));
+        return TypedResults.Ok(new MapResponse(MapResponse.Ready, name, dims, map.Version, map.Total, map.Sampled, map.ExplainedVariance, points));
     }
 }
