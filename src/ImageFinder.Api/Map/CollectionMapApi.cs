@@ -1,10 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Security;
 using ImageFinder.Mapping;
 using ImageFinder.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
-using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ImageFinder.Api.Map;
@@ -29,7 +29,9 @@ public static class CollectionMapApi
                 "method=pca (default) or tsne; dimensions=2 (default) or 3. Maps are computed in the background, one at a time, " +
                 "and cached until the collection changes. While one is computing the answer is 202 with Retry-After; ask again. " +
                 "Above 50,000 images the map holds a seeded random sample of 50,000.")
-            .Produces<MapPending>(StatusCodes.Status202Accepted)
+            // Documented with the 200's schema, which has every member of MapPending: generators read every success
+            // answer as one type (Kiota) or throw for a second one (NSwag), and the 202's body is valid against it.
+            .Produces<MapResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status500InternalServerError)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

@@ -4,8 +4,9 @@ using System.Text.Json.Serialization;
 namespace ImageFinder.Api.Map;
 
 /// <summary>
-/// Every stored embedding laid out in 2 or 3 dimensions. It has every member of the 202 answer (MapPending),
-/// so a client that reads every success answer as this type (Kiota does) still sees <c>status</c> and <c>detail</c>.
+/// Every stored embedding laid out in 2 or 3 dimensions. It has every member of the 202 answer (MapPending: only
+/// <c>status</c> <c>computing</c>, <c>method</c>, <c>dimensions</c> and <c>detail</c>), so the OpenAPI document gives both
+/// answers this schema, and a generated client reads either as one type.
 /// </summary>
 /// <param name="Status"><c>ready</c> here; <c>computing</c> in the 202 answer.</param>
 /// <param name="Method"><c>pca</c> or <c>tsne</c>.</param>
