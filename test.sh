@@ -53,7 +53,8 @@ fi
 export TEST_ARTIFACTS="${TEST_ARTIFACTS:-$(pwd)/test-artifacts}"
 
 native/install.sh
-# The garnet-server version pinned in .config/dotnet-tools.json, which docker/garnet/cluster.sh runs.
+# The dotnet tools pinned in .config/dotnet-tools.json: garnet-server, which docker/garnet/cluster.sh runs, and NSwag,
+# which GeneratedClientTests generates a client of the API with.
 dotnet tool restore
 # NuGet packages exactly as the lock files record them (versions in Directory.Packages.props).
 dotnet restore ImageFinder.sln --locked-mode -nologo -v quiet

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what NuGet does not serve, from npm into native/node_modules, exactly as locked in
 # native/package-lock.json (integrity hashes checked by npm): sqlite-vec 0.1.9's loadable extension (vec0.so;
-# no NuGet package ships it) and the web page's plotting library (plotly.js-strict-dist-min 4.1.1), which the
-# API's build copies into its wwwroot/vendor. Install scripts are never run. ONNX Runtime, libvips and SQLite
+# no NuGet package ships it), the web page's plotting library (plotly.js-strict-dist-min 4.1.1), which the
+# API's build copies into its wwwroot/vendor, and Redocly's OpenAPI linter (@redocly/cli 2.77.0, one bundled
+# file; needs none of its install scripts), which the tests run on the API's document. Install scripts are never run. ONNX Runtime, libvips and SQLite
 # come from NuGet (Directory.Packages.props). Safe to run repeatedly; a no-op when already installed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,6 +12,7 @@ cd "$here"
 libs=(
   "node_modules/sqlite-vec-linux-x64/vec0.so"
   "node_modules/plotly.js-strict-dist-min/plotly-strict.min.js"
+  "node_modules/@redocly/cli/bin/cli.js"
 )
 
 all_present() {

@@ -31,7 +31,7 @@ public static class HealthApi
                 if (await store.PingAsync(cancellationToken))
                 {
                     var images = await store.CountAsync(cancellationToken);
-                    return TypedResults.Ok(new HealthResponse("ready", search.Model.Name, search.Model.Description, search.Model.Dimension, images, null, store.Kind, true));
+                    return TypedResults.Ok(new HealthResponse(HealthResponse.Ready, search.Model.Name, search.Model.Description, search.Model.Dimension, images, null, store.Kind, true));
                 }
             }
             catch (StoreUnavailableException e)
@@ -40,13 +40,13 @@ public static class HealthApi
             }
 
             return TypedResults.Json(
-                new HealthResponse("unavailable", search.Model.Name, search.Model.Description, search.Model.Dimension, null, $"The {store.Kind} store does not answer; see the server log.", store.Kind, false),
+                new HealthResponse(HealthResponse.Unavailable, search.Model.Name, search.Model.Description, search.Model.Dimension, null, $"The {store.Kind} store does not answer; see the server log.", store.Kind, false),
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         var failed = loader.State == EngineState.Failed;
         return TypedResults.Json(
-            new HealthResponse(failed ? "failed" : "loading", null, null, null, null, failed ? Problems.EngineFailedDetail : null, null, null),
+            new HealthResponse(failed ? HealthResponse.Failed : HealthResponse.Loading, null, null, null, null, failed ? Problems.EngineFailedDetail : null, null, null),
             statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -24,6 +24,10 @@ public static class ImagesApi
     public const int MaxThumbnailSize = 1024;
     public const int MaxPageSize = 1000;
 
+    /// <summary>What <c>GET /images/{id}/file</c> may send: a thumbnail is JPEG, a stored file goes as it is.</summary>
+    private static readonly string[] FileContentTypes =
+        ["image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff", "image/heic", "image/avif", "application/octet-stream"];
+
     public static IEndpointRouteBuilder MapImagesApi(this IEndpointRouteBuilder routes)
     {
         var reads = routes.MapGroup("/images").WithTags("Images").RequireApiKeyForReads()
@@ -46,9 +50,9 @@ public static class ImagesApi
             .WithSummary("The image itself, or a JPEG thumbnail with ?size=N")
             .WithDescription(
                 $"Without 'size' the stored file is sent as it is. With 'size' ({MinThumbnailSize}..{MaxThumbnailSize}) a JPEG whose longer side is " +
-                "at most that many pixels. Both carry an ETag; a matching If-None-Match gets 304.")
-            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg")
-            .Produces(StatusCodes.Status304NotModified)
+                "at most that many pixels. Both carry an ETag; a matching If-None-Match gets 304 Not Modified without a body " +
+                "(left out of the responses below: generators would make the download method return nothing).")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), FileContentTypes[0], FileContentTypes[1..])
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

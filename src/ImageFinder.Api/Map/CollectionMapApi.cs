@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Security;
@@ -28,7 +29,9 @@ public static class CollectionMapApi
                 "method=pca (default) or tsne; dimensions=2 (default) or 3. Maps are computed in the background, one at a time, " +
                 "and cached until the collection changes. While one is computing the answer is 202 with Retry-After; ask again. " +
                 "Above 50,000 images the map holds a seeded random sample of 50,000.")
-            .Produces<MapPending>(StatusCodes.Status202Accepted)
+            // Documented with the 200's schema, which has every member of MapPending: generators read every success
+            // answer as one type (Kiota) or throw for a second one (NSwag), and the 202's body is valid against it.
+            .Produces<MapResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status500InternalServerError)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -40,7 +43,7 @@ public static class CollectionMapApi
         HttpResponse response,
         ReadyEngine engine,
         CollectionMaps maps,
-        [FromQuery(Name = "method")] string? method,
+        [FromQuery(Name = "method")][AllowedValues(MapResponse.Pca, MapResponse.Tsne)] string? method,
         [FromQuery(Name = "dimensions")] int? dimensions,
         CancellationToken cancellationToken)
     {
@@ -64,7 +67,7 @@ public static class CollectionMapApi
         }
 
         var lookup = await maps.GetAsync(engine.Search.Store, mapMethod, dims, cancellationToken);
-        var name = mapMethod == MapMethod.Pca ? "pca" : "tsne";
+        var name = mapMethod == MapMethod.Pca ? MapResponse.Pca : MapResponse.Tsne;
         if (lookup.Failed)
         {
             return TypedResults.Problem(title: "Map failed", detail: $"The {name} map could not be computed; the cause is in the service's log.", statusCode: StatusCodes.Status500InternalServerError);
@@ -74,13 +77,13 @@ public static class CollectionMapApi
         {
             response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return TypedResults.Json(
-                new MapPending("computing", name, dims, $"The {name} map is being computed; ask again in {RetryAfterSeconds} s."),
+                new MapPending(MapPending.Computing, name, dims, $"The {name} map is being computed; ask again in {RetryAfterSeconds} s."),
                 statusCode: StatusCodes.Status202Accepted);
         }
 
         var points = map.Points
             .Select(p => new MapPointResponse(p.Id, ImageLabel.Of(p.Source), p.X, p.Y, dims == 3 ? p.Z : null))
             .ToList();
-        return TypedResults.Ok(new MapResponse(name, dims, map.Version, map.Total, map.Sampled, map.ExplainedVariance, points));
+        return TypedResults.Ok(new MapResponse(MapResponse.Ready, name, dims, map.Version, map.Total, map.Sampled, map.ExplainedVariance, points));
     }
 }

@@ -29,16 +29,28 @@ public static class OpenApiExtensions
                 Name = ApiKeyRequirement.HeaderName,
                 Description = "The key configured as ImageFinder:ApiKey; needed by the endpoints that change the collection.",
             });
+            // Non-nullable reference types are documented as such (a required upload part is not "nullable").
+            swagger.SupportNonNullableReferenceTypes();
+            swagger.SchemaFilter<AllowedValuesSchemaFilter>();
+            swagger.SchemaFilter<ProblemDetailsSchemaFilter>();
+            swagger.OperationFilter<FormFieldsOperationFilter>();
+            swagger.OperationFilter<RetryAfterOperationFilter>();
             swagger.OperationFilter<ExamplesOperationFilter>();
             swagger.OperationFilter<ApiKeyOperationFilter>();
+            swagger.DocumentFilter<ErrorSchemasDocumentFilter>();
+            swagger.DocumentFilter<TagDescriptionsDocumentFilter>();
         });
         return services;
     }
 
-    /// <summary>Swagger UI at <c>/swagger</c>, the document at <c>/swagger/v1/swagger.json</c>.</summary>
+    /// <summary>
+    /// Swagger UI at <c>/swagger</c>, the document at <c>/swagger/v1/swagger.json</c>. The document's one server is the
+    /// address it was asked for at, so a client generated from it calls the same service without being told where.
+    /// </summary>
     public static WebApplication UseImageFinderOpenApi(this WebApplication app)
     {
-        app.UseSwagger();
+        app.UseSwagger(swagger => swagger.PreSerializeFilters.Add((document, request) =>
+            document.Servers = [new OpenApiServer { Url = $"{request.Scheme}://{request.Host.Value}{request.PathBase}", Description = "This service" }]));
         app.UseSwaggerUI(ui =>
         {
             ui.SwaggerEndpoint("/swagger/v1/swagger.json", "ImageFinder v1");

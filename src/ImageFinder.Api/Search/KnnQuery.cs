@@ -8,9 +8,11 @@ namespace ImageFinder.Api.Search;
 /// </summary>
 public sealed class KnnQuery : IKnnParameters
 {
+    /// <summary>How many results (1..MaxK; default DefaultK, 3).</summary>
     [FromQuery(Name = "k")]
     public int? K { get; set; }
 
+    /// <summary>Drop results farther than this (0 or more, in the collection's metric); <c>match</c> is false when none is left.</summary>
     [FromQuery(Name = "maxDistance")]
     public float? MaxDistance { get; set; }
 }

@@ -15,18 +15,19 @@ public static class ApiKeyRequirement
 {
     public const string HeaderName = "X-Api-Key";
 
-    /// <summary>Marks an endpoint (for the OpenAPI document) as needing the key.</summary>
-    public sealed class Metadata;
+    /// <summary>Marks an endpoint (for the OpenAPI document) as needing the key: always, or only when reads are protected.</summary>
+    /// <param name="Always">True for the endpoints that change the collection; false for reads (<see cref="ApiOptions.ProtectReads"/>).</param>
+    public sealed record Metadata(bool Always);
 
     /// <summary>The endpoints always need the key.</summary>
     public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new Metadata()).AddEndpointFilter(static (context, next) => Check(context, next, required: true));
+        builder.WithMetadata(new Metadata(Always: true)).AddEndpointFilter(static (context, next) => Check(context, next, required: true));
 
     /// <summary>The endpoints need the key only when <see cref="ApiOptions.ProtectReads"/> is on.</summary>
     public static TBuilder RequireApiKeyForReads<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(static (context, next) => Check(context, next, required: false));
+        builder.WithMetadata(new Metadata(Always: false)).AddEndpointFilter(static (context, next) => Check(context, next, required: false));
 
     /// <summary>Whether <paramref name="sent"/> is <paramref name="expected"/>, in time that does not depend on where they differ.</summary>
     internal static bool Matches(string? sent, string expected)

@@ -21,7 +21,7 @@ public static class RateLimiting
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
-                if (settings.RateLimitPerSecond == 0 || context.Request.Path.StartsWithSegments("/health"))
+                if (settings.RateLimitPerSecond == 0 || !IsLimited(context.Request.Path))
                 {
                     return RateLimitPartition.GetNoLimiter(string.Empty);
                 }
@@ -49,4 +49,7 @@ public static class RateLimiting
         });
         return services;
     }
+
+    /// <summary>Whether requests to <paramref name="path"/> are counted (everything but <c>/health</c>), when limiting is on.</summary>
+    public static bool IsLimited(PathString path) => !path.StartsWithSegments("/health");
 }

@@ -33,7 +33,7 @@ public static class StatsApi
             search.Store.Kind,
             search.Store.StorageBytes,
             knn.Mode.ToString(),
-            search.Knn.UsesStoreIndex ? "Garnet" : search.Knn.ModeFor(count).ToString(),
+            search.Knn.UsesStoreIndex ? StatsResponse.GarnetSearch : search.Knn.ModeFor(count).ToString(),
             knn.ExactMaxVectors,
             search.Knn.Status,
             !string.IsNullOrEmpty(api.Value.ApiKey)));

@@ -1,3 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using ImageFinder.Index;
+using ImageFinder.Storage;
+
 namespace ImageFinder.Api.Stats;
 
 /// <summary>The collection and how it is searched.</summary>
@@ -18,11 +22,15 @@ public sealed record StatsResponse(
     string Model,
     string? ModelSha256,
     int Dimension,
-    string Metric,
-    string Store,
+    [property: AllowedValues(CollectionInfo.L2, CollectionInfo.Cosine, CollectionInfo.L1)] string Metric,
+    [property: AllowedValues(StoreKinds.Sqlite, StoreKinds.Garnet)] string Store,
     long? DatabaseBytes,
-    string SearchMode,
-    string ActiveSearch,
+    [property: AllowedValues(nameof(KnnMode.Auto), nameof(KnnMode.Exact), nameof(KnnMode.Approximate), nameof(KnnMode.SqliteVec))] string SearchMode,
+    [property: AllowedValues(nameof(KnnMode.Exact), nameof(KnnMode.Approximate), nameof(KnnMode.SqliteVec), StatsResponse.GarnetSearch)] string ActiveSearch,
     int ExactSearchMaxVectors,
     ImageFinder.Index.IndexStatus Index,
-    bool WritesEnabled);
+    bool WritesEnabled)
+{
+    /// <summary>The <see cref="ActiveSearch"/> when the Garnet cluster's vector sets answer.</summary>
+    public const string GarnetSearch = "Garnet";
+}
