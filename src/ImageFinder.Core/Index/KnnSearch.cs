@@ -105,8 +105,8 @@ public sealed class KnnSearch : IDisposable
 
     /// <summary>
     /// The <paramref name="k"/> nearest images among those <paramref name="filter"/> matches. The in-memory index finds
-    /// the matching images in its facets: a subset of up to <see cref="KnnOptions.ExactMaxVectors"/> images is scanned
-    /// exactly (the rule for whole collections, applied to the subset), a larger one inside the inverted file with the
+    /// the matching images in its facets: a small subset (no more than about twice the rows an unfiltered probe scans, and
+    /// at most <see cref="KnnOptions.ExactMaxVectors"/>) is scanned exactly, a larger one inside the inverted file with the
     /// probes widened by the filter's selectivity (<see cref="VectorIndex.Search(float[], int, ImageFilter, int, int, int, int, out bool)"/>).
     /// </summary>
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken = default)

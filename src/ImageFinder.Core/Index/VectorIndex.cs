@@ -323,9 +323,10 @@ public sealed class VectorIndex : IDisposable
 
     /// <summary>
     /// The <paramref name="k"/> nearest images among those <paramref name="filter"/> matches (fewer only when fewer
-    /// match). The matching images are found in the facets kept beside the codes. When they are few (at most
-    /// <paramref name="exactSubset"/>, or a quarter of the collection in an exhaustive search) only their codes are
-    /// scanned, every one of them, so the answer is exact whatever <paramref name="probes"/> says; otherwise the cells
+    /// match). The matching images are found in the facets kept beside the codes. When they are few (in an approximate
+    /// search: up to twice the rows an unfiltered probe scans, and at most <paramref name="exactSubset"/>; in an
+    /// exhaustive one: a quarter of the collection) only their codes are scanned, every one of them, so the answer is
+    /// exact whatever <paramref name="probes"/> says; otherwise the cells
     /// are scanned with the filter applied to each row, and an approximate search probes more cells, in proportion to
     /// how few images match, so that about as many matching rows are scanned as an unfiltered search scans rows.
     /// <paramref name="exhaustive"/> tells whether every matching image was scanned; such a search re-ranks up to
@@ -369,7 +370,12 @@ public sealed class VectorIndex : IDisposable
             {
                 var compiled = facets.Compile(filter);
                 var matching = facets.Matching(compiled);
-                if (matching.Count <= exactSubset || (everyCell && matching.Count <= positions.Count / 4))
+                // Exactly when scanning the subset costs about what a probe would: up to twice the rows an unfiltered
+                // approximate search scans (probes × the mean cell), and never more than exactSubset.
+                var subsetLimit = everyCell
+                    ? positions.Count / 4
+                    : Math.Min(exactSubset, Math.Max(4L * k, 2L * probes * positions.Count / cells.Count));
+                if (matching.Count <= subsetLimit)
                 {
                     exhaustive = true;
                     candidates = ScanRows(centred, k, matching);
