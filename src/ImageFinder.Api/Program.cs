@@ -3,6 +3,7 @@ using ImageFinder.Api.Health;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Images;
 using ImageFinder.Api.Map;
+using ImageFinder.Api.Metrics;
 using ImageFinder.Api.OpenApi;
 using ImageFinder.Api.Search;
 using ImageFinder.Api.Stats;
@@ -34,6 +35,8 @@ if (SettingsValidation.Failures(builder.Configuration) is { Count: > 0 } failure
 }
 
 builder.AddImageFinder();
+builder.AddImageFinderMetrics();
+builder.Services.AddImageFinderHealthChecks();
 builder.Services.AddImageFinderOpenApi();
 builder.Services.AddCollectionMaps();
 builder.Services.AddDuplicatesReports();
@@ -44,6 +47,7 @@ app.UseImageFinderProtection();
 app.UseImageFinderOpenApi();
 
 app.MapHealthApi();
+app.MapMetricsApi();
 app.MapSearchApi();
 app.MapImagesApi();
 app.MapStatsApi();
