@@ -6,7 +6,8 @@ namespace ImageFinder.Tests.Api;
 
 /// <summary>
 /// <c>GET /metrics</c> through the real host. The meters are process-wide, so other hosts of the test run add to the
-/// same series: the assertions are "went up by at least", never exact counts.
+/// same series: the assertions are "went up by at least", never exact counts (and the tests run alone: see
+/// <see cref="MetricsCollection"/>).
 /// </summary>
 public abstract class MetricsApiTests(CollectionFixture collection)
 {
@@ -19,7 +20,7 @@ public abstract class MetricsApiTests(CollectionFixture collection)
     public async Task A_search_shows_in_the_http_histogram_by_route_and_status_and_adds_an_inference_batch()
     {
         var before = await ScrapeAsync();
-        using var recorded = new HttpRequestRecorded("/search/", 200);
+        using var recorded = new HttpRequestRecorded(collection.Factory.Services, "/search/", 200);
 
         using var search = await Client.PostAsync("/search", Multipart.Image(await File.ReadAllBytesAsync(collection.Paths[3])));
         Assert.Equal(HttpStatusCode.OK, search.StatusCode);
@@ -29,7 +30,7 @@ public abstract class MetricsApiTests(CollectionFixture collection)
         (string, string)[] searchOk = [("http_route", "/search/"), ("http_response_status_code", "200"), ("http_request_method", "POST")];
         Assert.True(
             after.Sum("http_server_request_duration_seconds_count", searchOk) >= before.Sum("http_server_request_duration_seconds_count", searchOk) + 1,
-            "POST /search 200 is not counted in http_server_request_duration_seconds");
+            $"POST /search 200 is not counted in http_server_request_duration_seconds: {before.Sum("http_server_request_duration_seconds_count", searchOk)} before, {after.Sum("http_server_request_duration_seconds_count", searchOk)} after");
         Assert.Equal("histogram", after.Types["http_server_request_duration_seconds"]);
         Assert.True(after.Sum("imagefinder_inference_batch_size_count") >= before.Sum("imagefinder_inference_batch_size_count") + 1);
         Assert.True(after.Sum("imagefinder_inference_batch_size_sum") >= before.Sum("imagefinder_inference_batch_size_sum") + 1);
@@ -81,12 +82,14 @@ public abstract class MetricsApiTests(CollectionFixture collection)
 }
 
 /// <summary>The SQLite store: 16 images are searched exactly in the in-memory index.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsApiTestsOnSqlite(CollectionFixture collection) : MetricsApiTests(collection), IClassFixture<CollectionFixture>
 {
     protected override string KnnMode => "exact";
 }
 
 /// <summary>A Garnet cluster: its vector sets answer, and the collection gauge counts the cluster's images.</summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsApiTestsOnGarnet(GarnetCollectionFixture collection) : MetricsApiTests(collection), IClassFixture<GarnetCollectionFixture>
 {
     protected override string KnnMode => "garnet";

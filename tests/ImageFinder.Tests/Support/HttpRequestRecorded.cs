@@ -1,22 +1,26 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageFinder.Tests.Support;
 
 /// <summary>
-/// Completes when ASP.NET Core's hosting meter records a request to a route with a status
+/// Completes when one host's ASP.NET Core hosting meter records a request to a route with a status
 /// (<c>http.server.request.duration</c>). The host records it after the response has gone out, so a test that reads
-/// <c>/metrics</c> right after its request waits for this first.
+/// <c>/metrics</c> right after its request waits for this first. Only the meter made by that host's
+/// <see cref="IMeterFactory"/> counts: the host's own metrics pipeline subscribed to it before this listener, so it has
+/// the measurement by the time this completes (another host's request could complete it too early).
 /// </summary>
 public sealed class HttpRequestRecorded : IDisposable
 {
     private readonly MeterListener listener = new();
     private readonly TaskCompletionSource recorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public HttpRequestRecorded(string route, int status)
+    public HttpRequestRecorded(IServiceProvider host, string route, int status)
     {
+        var meters = host.GetRequiredService<IMeterFactory>();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument is { Name: "http.server.request.duration", Meter.Name: "Microsoft.AspNetCore.Hosting" })
+            if (instrument is { Name: "http.server.request.duration", Meter.Name: "Microsoft.AspNetCore.Hosting" } && ReferenceEquals(instrument.Meter.Scope, meters))
             {
                 l.EnableMeasurementEvents(instrument);
             }
