@@ -4,6 +4,7 @@ using ImageFinder.Api.Hosting;
 using ImageFinder.Api.Images;
 using ImageFinder.Api.Labels;
 using ImageFinder.Api.Map;
+using ImageFinder.Api.Metrics;
 using ImageFinder.Api.OpenApi;
 using ImageFinder.Api.Search;
 using ImageFinder.Api.Stats;
@@ -35,6 +36,8 @@ if (SettingsValidation.Failures(builder.Configuration) is { Count: > 0 } failure
 }
 
 builder.AddImageFinder();
+builder.AddImageFinderMetrics();
+builder.Services.AddImageFinderHealthChecks();
 builder.Services.AddImageFinderOpenApi();
 builder.Services.AddCollectionMaps();
 builder.Services.AddDuplicatesReports();
@@ -46,6 +49,7 @@ app.UseImageFinderProtection();
 app.UseImageFinderOpenApi();
 
 app.MapHealthApi();
+app.MapMetricsApi();
 app.MapSearchApi();
 app.MapImagesApi();
 app.MapLabelsApi();

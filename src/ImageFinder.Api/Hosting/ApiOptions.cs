@@ -13,8 +13,11 @@ public sealed class ApiOptions : IValidatableObject
     [MinLength(16, ErrorMessage = "ImageFinder:ApiKey must be at least 16 characters (or unset, which disables writes).")]
     public string? ApiKey { get; set; }
 
-    /// <summary>Require the API key for reads too (search, images, stats), not only for writes.</summary>
+    /// <summary>Require the API key for reads too (search, images, stats, metrics), not only for writes.</summary>
     public bool ProtectReads { get; set; }
+
+    /// <summary>Serve <c>GET /metrics</c> (the Prometheus text format); off: the endpoint is not there (404) and nothing is collected.</summary>
+    public bool Metrics { get; set; } = true;
 
     /// <summary>Where <c>POST /images</c> keeps the uploaded files; default: <c>uploads/</c> beside the database.</summary>
     public string? UploadsFolder { get; set; }

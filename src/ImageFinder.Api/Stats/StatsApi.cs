@@ -22,7 +22,7 @@ public static class StatsApi
     private static async Task<Ok<StatsResponse>> GetAsync(ReadyEngine engine, IOptions<ApiOptions> api, CancellationToken cancellationToken)
     {
         var search = engine.Search;
-        var count = await search.Store.CountAsync(cancellationToken);
+        var count = await search.CollectionSize.CountAsync(cancellationToken);
         var knn = search.Knn.Options;
         return TypedResults.Ok(new StatsResponse(
             count,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using NetVips;
 
@@ -10,7 +11,7 @@ namespace ImageFinder.Imaging;
 /// stays at least <see cref="PreprocessingSpec.ResizeShorterSide"/>), conversion of any colour space (grey,
 /// CMYK, 16-bit) to 8-bit sRGB, a box shrink of whatever is still over twice that size, all read top to bottom
 /// once, then EXIF auto-rotation of the small result. <see cref="Resampler"/> then resizes, crops, flattens alpha and normalises in one pass, computing
-/// only the crop. Thread-safe; call it from many threads.
+/// only the crop. Each call's time and outcome is measured by <see cref="DecodeMetrics"/>. Thread-safe; call it from many threads.
 /// </summary>
 public sealed class ImagePreprocessor
 {
@@ -47,18 +48,24 @@ public sealed class ImagePreprocessor
             throw new ArgumentException($"Destination must hold {spec.TensorLength} floats.", nameof(destination));
         }
 
-        if (encoded.IsEmpty)
-        {
-            throw new ImageDecodeException(ImageDecodeFailure.Empty, "The file is empty.");
-        }
-
-        var bytes = AsArray(encoded);
+        var started = Stopwatch.GetTimestamp();
         var chain = new List<Image>(8);
         try
         {
-            var pixels = Decode(bytes, chain, out var size);
+            if (encoded.IsEmpty)
+            {
+                throw new ImageDecodeException(ImageDecodeFailure.Empty, "The file is empty.");
+            }
+
+            var pixels = Decode(AsArray(encoded), chain, out var size);
             CopyResampled(pixels, destination);
+            DecodeMetrics.Decoded(Stopwatch.GetElapsedTime(started).TotalSeconds, null);
             return size;
+        }
+        catch (ImageDecodeException e)
+        {
+            DecodeMetrics.Decoded(Stopwatch.GetElapsedTime(started).TotalSeconds, e.Failure);
+            throw;
         }
         finally
         {

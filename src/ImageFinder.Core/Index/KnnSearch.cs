@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ImageFinder.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,6 +13,7 @@ namespace ImageFinder.Index;
 /// the inverted file (when the collection first needs it, and again each time it has grown fourfold) also runs in the
 /// background, while the current index answers; the trained index is then saved beside the database.
 /// Any other store (a Garnet cluster) answers with its own index, which is shared by every process that uses it.
+/// Each query's time, by the mode that answered it, is measured by <see cref="KnnMetrics"/>.
 /// </summary>
 public sealed class KnnSearch : IDisposable
 {
@@ -112,40 +114,11 @@ public sealed class KnnSearch : IDisposable
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var current = options.Mode == KnnMode.SqliteVec || sqlite is null ? null : index;
-        if (current is null || (store.Collection.Metric == CollectionInfo.Cosine && System.Numerics.Tensors.TensorPrimitives.Norm(query) == 0))
-        {
-            // No index yet (or a query without a direction, which only sqlite-vec's own convention ranks).
-            if (options.Mode != KnnMode.SqliteVec && sqlite is not null)
-            {
-                StartMaintenance();
-            }
-
-            LastMode = KnnMode.SqliteVec;
-            return filter.IsEmpty
-                ? await store.SearchAsync(query, k, cancellationToken).ConfigureAwait(false)
-                : await store.SearchAsync(query, k, filter, cancellationToken).ConfigureAwait(false);
-        }
-
-        current.Refresh();
-        var count = current.Count;
-        if (WantsInvertedFile(count))
-        {
-            if (!current.IsTrained || count > 4L * current.TrainedCount)
-            {
-                StartMaintenance();
-            }
-
-            if (current.IsTrained)
-            {
-                var hits = current.Search(query, k, filter, options.Probes, options.RerankCandidates, options.ExactMaxVectors, ExactRerankCap(k), out var exhaustive);
-                LastMode = exhaustive ? KnnMode.Exact : KnnMode.Approximate;
-                return hits;
-            }
-        }
-
-        LastMode = KnnMode.Exact;
-        return current.Search(query, k, filter, int.MaxValue, ExactRerankCap(k), options.ExactMaxVectors, ExactRerankCap(k), out _);
+        var started = Stopwatch.GetTimestamp();
+        var (hits, mode) = await FindAsync(query, k, filter, cancellationToken).ConfigureAwait(false);
+        LastMode = mode;
+        KnnMetrics.Searched(UsesStoreIndex ? null : mode, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return hits;
     }
 
     /// <summary>The mode a query on a collection of <paramref name="count"/> images uses once the index is ready.</summary>
@@ -188,6 +161,43 @@ public sealed class KnnSearch : IDisposable
 
     /// <summary>The most candidates an exhaustive scan re-ranks for <paramref name="k"/> results (<see cref="KnnOptions.ExactRerankCandidates"/>).</summary>
     private int ExactRerankCap(int k) => options.ExactRerankCandidates == 0 ? int.MaxValue : Math.Max(options.ExactRerankCandidates, 2 * k);
+
+    /// <summary>The query answered, and the mode that answered it.</summary>
+    private async Task<(IReadOnlyList<SearchHit> Hits, KnnMode Mode)> FindAsync(float[] query, int k, ImageFilter filter, CancellationToken cancellationToken)
+    {
+        var current = options.Mode == KnnMode.SqliteVec || sqlite is null ? null : index;
+        if (current is null || (store.Collection.Metric == CollectionInfo.Cosine && System.Numerics.Tensors.TensorPrimitives.Norm(query) == 0))
+        {
+            // No index yet (or a query without a direction, which only sqlite-vec's own convention ranks).
+            if (options.Mode != KnnMode.SqliteVec && sqlite is not null)
+            {
+                StartMaintenance();
+            }
+
+            var found = filter.IsEmpty
+                ? await store.SearchAsync(query, k, cancellationToken).ConfigureAwait(false)
+                : await store.SearchAsync(query, k, filter, cancellationToken).ConfigureAwait(false);
+            return (found, KnnMode.SqliteVec);
+        }
+
+        current.Refresh();
+        var count = current.Count;
+        if (WantsInvertedFile(count))
+        {
+            if (!current.IsTrained || count > 4L * current.TrainedCount)
+            {
+                StartMaintenance();
+            }
+
+            if (current.IsTrained)
+            {
+                var hits = current.Search(query, k, filter, options.Probes, options.RerankCandidates, options.ExactMaxVectors, ExactRerankCap(k), out var exhaustive);
+                return (hits, exhaustive ? KnnMode.Exact : KnnMode.Approximate);
+            }
+        }
+
+        return (current.Search(query, k, filter, int.MaxValue, ExactRerankCap(k), options.ExactMaxVectors, ExactRerankCap(k), out _), KnnMode.Exact);
+    }
 
     private bool WantsInvertedFile(long count) =>
         options.Mode == KnnMode.Approximate || (options.Mode == KnnMode.Auto && count > options.ExactMaxVectors);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace ImageFinder.Inference;
@@ -8,7 +9,8 @@ namespace ImageFinder.Inference;
 /// intra-op threads it was given; with several, each session's thread takes the next batch when its run ends, so
 /// runs overlap on the cores they were sized for. Requests that arrive while a run is in progress form the next
 /// batch, so batching costs a lone request no added wait. The queue is bounded; <see cref="TryEnqueue"/> refuses
-/// when it is full, so callers can shed load instead of piling up.
+/// when it is full, so callers can shed load instead of piling up. Each run's size and time, and the requests waiting,
+/// are measured by <see cref="InferenceMetrics"/>.
 /// </summary>
 public sealed class InferenceQueue : IDisposable
 {
@@ -52,6 +54,8 @@ public sealed class InferenceQueue : IDisposable
         {
             worker.Start();
         }
+
+        InferenceMetrics.Observe(this);
     }
 
     /// <summary>Sessions serving the queue, each on its own thread.</summary>
@@ -87,6 +91,7 @@ public sealed class InferenceQueue : IDisposable
 
     public void Dispose()
     {
+        InferenceMetrics.Forget(this);
         requests.Writer.TryComplete();
         foreach (var worker in workers)
         {
@@ -143,6 +148,7 @@ public sealed class InferenceQueue : IDisposable
 
             long[] shape = [batch.Count, 3, cropSize, cropSize];
             var count = batch.Count;
+            var started = Stopwatch.GetTimestamp();
             // Each request's vector is copied once, straight out of ONNX Runtime's output, into the array it keeps.
             var vectors = session.Run(inputName, batchBuffer.AsMemory(0, count * tensorLength), shape, outputName, (output, outputShape) =>
             {
@@ -160,6 +166,7 @@ public sealed class InferenceQueue : IDisposable
                 return split;
             });
 
+            InferenceMetrics.Run(count, Stopwatch.GetElapsedTime(started).TotalSeconds);
             Interlocked.Increment(ref runs);
             Interlocked.Add(ref images, count);
             for (var i = 0; i < count; i++)

@@ -2,7 +2,7 @@ using ImageFinder.Storage;
 
 namespace ImageFinder.Ingestion;
 
-/// <summary>Thread-safe counters of one ingest job, reporting progress after every file.</summary>
+/// <summary>Thread-safe counters of one ingest job, reporting progress after every file (and counting it in <see cref="IngestMetrics"/>).</summary>
 internal sealed class IngestTally
 {
     private readonly int total;
@@ -19,25 +19,32 @@ internal sealed class IngestTally
         this.progress = progress;
     }
 
-    public void Unchanged(string path) => Count(path, null, () => unchanged++);
+    public void Unchanged(string path)
+    {
+        IngestMetrics.Unchanged();
+        Count(path, null, () => unchanged++);
+    }
 
     public void Failed(string path, string reason)
     {
+        IngestMetrics.Failed();
         var failure = new IngestFailure(path, reason);
         Count(path, failure, () => failures.Add(failure));
     }
 
-    public void Written(string path, WriteOutcome outcome) => Count(path, null, () =>
+    public void Written(string path, WriteOutcome outcome)
     {
         if (outcome == WriteOutcome.Added)
         {
-            added++;
+            IngestMetrics.Added();
+            Count(path, null, () => added++);
         }
         else
         {
-            updated++;
+            IngestMetrics.Updated();
+            Count(path, null, () => updated++);
         }
-    });
+    }
 
     public IngestSummary Summary(TimeSpan elapsed)
     {

@@ -10,7 +10,7 @@ namespace ImageFinder.Ingestion;
 /// their SHA-256 (<c>&lt;sha256&gt;.&lt;ext&gt;</c>), which is the image's source; the same bytes sent twice (or
 /// bytes already ingested from a folder) give the existing image, never a duplicate. The image is embedded
 /// before anything is written, the file is written atomically (temporary file, then rename), and the row and
-/// vector are committed together, so a bad upload changes nothing.
+/// vector are committed together, so a bad upload changes nothing. Each upload is counted in <see cref="IngestMetrics"/>.
 /// </summary>
 public sealed class UploadedImages
 {
@@ -36,10 +36,21 @@ public sealed class UploadedImages
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
         if (await store.FindBySha256Async(sha256, cancellationToken).ConfigureAwait(false) is { } existing)
         {
+            IngestMetrics.Unchanged();
             return (existing, false);
         }
 
-        var embedding = await embedder.EmbedAsync(bytes, cancellationToken).ConfigureAwait(false);
+        ImageEmbedding embedding;
+        try
+        {
+            embedding = await embedder.EmbedAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Imaging.ImageDecodeException)
+        {
+            IngestMetrics.Failed();
+            throw;
+        }
+
         var extension = ImageFormatSniffer.FromMagic(bytes.Span[..Math.Min(bytes.Length, ImageFormatSniffer.HeaderLength)]) ?? ".img";
         var path = Path.Combine(Folder, sha256 + extension);
         var createdFile = await WriteAtomicallyAsync(path, bytes, cancellationToken).ConfigureAwait(false);
@@ -50,6 +61,15 @@ public sealed class UploadedImages
             var (id, outcome) = (await store.WriteBatchAsync([record], CancellationToken.None).ConfigureAwait(false))[0];
             var image = await store.FindAsync(id, CancellationToken.None).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Image {id} vanished right after it was written.");
+            if (outcome == WriteOutcome.Added)
+            {
+                IngestMetrics.Added();
+            }
+            else
+            {
+                IngestMetrics.Updated();
+            }
+
             return (image, outcome == WriteOutcome.Added);
         }
         catch

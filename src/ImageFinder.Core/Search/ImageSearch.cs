@@ -18,6 +18,7 @@ public sealed class ImageSearch : IDisposable
         this.embedder = embedder;
         Store = store;
         Knn = new KnnSearch(store, knnOptions, logger);
+        CollectionSize = new CollectionSize(store, logger);
     }
 
     public IImageEmbedder Embedder => embedder;
@@ -26,6 +27,9 @@ public sealed class ImageSearch : IDisposable
 
     /// <summary>KNN over <see cref="Store"/>: the in-memory index (exact or approximate) or sqlite-vec.</summary>
     public KnnSearch Knn { get; }
+
+    /// <summary>The images in <see cref="Store"/>, counted on demand and remembered for the collection gauge.</summary>
+    public CollectionSize CollectionSize { get; }
 
     public EmbeddingModel Model => embedder.Model;
 
@@ -113,6 +117,7 @@ public sealed class ImageSearch : IDisposable
 
     public void Dispose()
     {
+        CollectionSize.Dispose();
         Knn.Dispose();
         Store.Dispose();
         embedder.Dispose();

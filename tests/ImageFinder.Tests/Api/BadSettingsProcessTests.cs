@@ -13,6 +13,7 @@ public sealed class BadSettingsProcessTests : IDisposable
     [InlineData("ImageFinder__MaxK", "0", "ImageFinder:MaxK")]                  // refused while the host is built
     [InlineData("ImageFinder__RateLimitBurst", "0", "ImageFinder:RateLimitBurst")] // refused when the host starts
     [InlineData("ImageFinder__ModelPath", "missing.onnx", "ImageFinder:ModelPath")]
+    [InlineData("ImageFinder__Metrics", "maybe", "ImageFinder:Metrics")]           // not a bool: before the metrics are set up
     public async Task A_bad_setting_stops_the_api_with_its_message_alone_and_a_non_zero_exit_code(string variable, string value, string setting)
     {
         var environment = new Dictionary<string, string>

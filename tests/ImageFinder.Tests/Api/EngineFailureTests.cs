@@ -37,6 +37,10 @@ public sealed class EngineFailureTests : IDisposable
         Assert.Equal(FixedDetail, status.Error);
         Assert.DoesNotContain("broken-model", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+        // Liveness checks no dependency: the process runs, so it answers 200 (an orchestrator restarting it would not help).
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/metrics")).StatusCode);
+
         // The operator still learns why: the log names the model file.
         Assert.Contains(logs.Messages, message => message.Contains("could not start", StringComparison.Ordinal) && message.Contains("broken-model.onnx", StringComparison.Ordinal));
     });

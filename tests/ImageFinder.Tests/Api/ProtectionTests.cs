@@ -25,9 +25,14 @@ public sealed class ProtectionTests : IDisposable
         await Problem.AssertAsync(await client.GetAsync("/stats"), HttpStatusCode.Unauthorized);
         await Problem.AssertAsync(await client.GetAsync("/images"), HttpStatusCode.Unauthorized);
         await Problem.AssertAsync(await client.PostAsync("/search", Multipart.Image(TestImages.Pattern(1))), HttpStatusCode.Unauthorized);
+        await Problem.AssertAsync(await client.GetAsync("/metrics"), HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
         client.DefaultRequestHeaders.Add("X-Api-Key", Key);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/stats")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/search", Multipart.Image(TestImages.Pattern(1)))).StatusCode);
+        var metrics = await client.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        Assert.Contains("imagefinder_inference_batch_size", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
