@@ -88,5 +88,11 @@ if (options.Includes(BenchOptions.Garnet))
     await results.RunAsync("9. SQLite vs a Garnet cluster (garnet)", new GarnetBenchmark(context).RunAsync);
 }
 
+// 10. POST /search/batch with 32 images against 32 single POST /search requests, sequential and concurrent.
+if (options.Includes(BenchOptions.Batch))
+{
+    await results.RunAsync("10. Batch search: one request of 32 images vs 32 single searches (batch)", new BatchBenchmark(context).RunAsync);
+}
+
 BenchLog.Info($"done: {paths.Results}" + (results.Failures > 0 ? $" ({results.Failures} section(s) FAILED)" : string.Empty));
 return results.Failures == 0 ? 0 : 1;
