@@ -90,7 +90,7 @@ internal sealed class BatchBenchmark
             section.Table(table);
             var inference = Distribution.Of(batchInference);
             section.Paragraph(
-                "Why: the batch's images are decoded (two at a time, one decode slot per core), then join the inference queue together " +
+                "How the three differ: the batch's images are decoded (two at a time, one decode slot per core), then join the inference queue together " +
                 $"(`InferenceQueue.TryEnqueueAll`), so 32 images are {(Images + context.BatchSize - 1) / context.BatchSize} runs of {context.BatchSize}; " +
                 "32 requests one after another are 32 runs of 1, and 32 requests at once are batched as they arrive (the first often alone). " +
                 "The tests count the runs (`BatchSearchApiTests.The_images_of_a_batch_share_inference_runs`). " +
