@@ -24,10 +24,11 @@ internal sealed record BenchOptions(
     public const string Models = "models";
     public const string Peers = "peers";
     public const string Garnet = "garnet";
+    public const string Batch = "batch";
     public const string Filter = "filter";
 
     /// <summary>Every section, in the order they run.</summary>
-    public static readonly IReadOnlyList<string> AllSections = [Embed, Decode, Http, Knn, Memory, Models, Peers, Garnet, Filter];
+    public static readonly IReadOnlyList<string> AllSections = [Embed, Decode, Http, Knn, Memory, Models, Peers, Garnet, Batch, Filter];
 
     /// <summary>The largest collection the harness makes: N × 2048 floats must fit one .NET array.</summary>
     public const int MaxVectorCount = 1_000_000;
@@ -51,8 +52,9 @@ internal sealed record BenchOptions(
         usage: dotnet run -c Release --project bench/ImageFinder.Bench -- [options]
 
           --quick              fewer repetitions and shorter runs: checks the harness, not reference figures
-          --only <sections>    comma-separated: embed, decode, http, knn, memory, models, peers, garnet, filter (default: all)
-          --n <counts>         collection sizes for http and knn, comma-separated (default: 10000,100000;
+          --only <sections>    comma-separated: embed, decode, http, knn, memory, models, peers, garnet, batch, filter
+                               (default: all)
+          --n <counts>         collection sizes for http and knn (batch: the smallest), comma-separated (default: 10000,100000;
                                at most 1000000)
           --batch <B>          inference batch size (default: 8, the service's MaxBatchSize)
           --note <text>        a line printed at the top of RESULTS.md

@@ -88,6 +88,12 @@ if (options.Includes(BenchOptions.Garnet))
     await results.RunAsync("9. SQLite vs a Garnet cluster (garnet)", new GarnetBenchmark(context).RunAsync);
 }
 
+// 10. POST /search/batch with 32 images against 32 single POST /search requests, sequential and concurrent.
+if (options.Includes(BenchOptions.Batch))
+{
+    await results.RunAsync("10. Batch search: one request of 32 images vs 32 single searches (batch)", new BatchBenchmark(context).RunAsync);
+}
+
 // 11. Filtered KNN (1 %, 10 %, 50 % of the collection) against the unfiltered search, side by side, with recall.
 if (options.Includes(BenchOptions.Filter))
 {

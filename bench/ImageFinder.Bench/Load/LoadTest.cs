@@ -67,6 +67,8 @@ internal static class LoadTest
             {
                 ["IntraOpThreads"] = threads,
                 ["InferenceQueueCapacity"] = options.BusyQueueCapacity.ToString(CultureInfo.InvariantCulture),
+                // A batch must fit the queue (start-up validation); this run sends no batches.
+                ["MaxBatchFiles"] = Math.Min(32, options.BusyQueueCapacity).ToString(CultureInfo.InvariantCulture),
                 ["RateLimitPerSecond"] = RateLimitOff,
             };
             BenchLog.Info($"load: back-pressure run, queue capacity {options.BusyQueueCapacity}, {options.BusyClients} clients for {options.BusySeconds} s");

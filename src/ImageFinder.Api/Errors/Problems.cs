@@ -79,6 +79,18 @@ public static class Problems
         detail: $"The upload is larger than the {limit}-byte limit (ImageFinder:MaxUploadBytes).",
         statusCode: StatusCodes.Status413PayloadTooLarge);
 
+    /// <summary>413: a <c>POST /search/batch</c> body larger than its limit, all files together.</summary>
+    public static ProblemHttpResult BatchTooLarge(long limit) => TypedResults.Problem(
+        title: "Upload too large",
+        detail: $"The batch is larger than the {limit}-byte limit for all its files together (ImageFinder:MaxBatchUploadBytes).",
+        statusCode: StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>400: a <c>POST /search/batch</c> with more files than allowed (<paramref name="sent"/>: how many, when counted).</summary>
+    public static ProblemHttpResult TooManyFiles(int limit, int? sent) => TypedResults.Problem(
+        title: "Too many files",
+        detail: $"A batch holds at most {limit} files (ImageFinder:MaxBatchFiles); this one has {(sent is { } count ? count.ToString(System.Globalization.CultureInfo.InvariantCulture) : "more parts than that allows")}. Split it into several requests.",
+        statusCode: StatusCodes.Status400BadRequest);
+
     public static ProblemHttpResult UnsupportedMedia(string detail) => TypedResults.Problem(
         title: "Unsupported upload",
         detail: detail,

@@ -30,7 +30,8 @@ public static class ImageFinderHostingExtensions
 
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ImageFinderOptions>>((kestrel, imageFinder) =>
         {
-            // The largest body any endpoint accepts; /search/url narrows it further, uploads set it exactly.
+            // The largest body of one upload; /search/url narrows it further, uploads set it exactly, and POST /search/batch
+            // raises it to ImageFinder:MaxBatchUploadBytes for its own requests.
             kestrel.Limits.MaxRequestBodySize = imageFinder.Value.MaxUploadBytes + MultipartOverheadBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             kestrel.Limits.MaxRequestLineSize = 8 * 1024;
@@ -59,6 +60,7 @@ public static class ImageFinderHostingExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<EngineLoader>());
         builder.Services.AddSingleton<ReadyEngine>();
         builder.Services.AddScoped<ReceivedUpload>();
+        builder.Services.AddScoped<ReceivedBatch>();
         builder.Services.AddExceptionHandler<Errors.StoreUnavailableHandler>();
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {

@@ -30,6 +30,25 @@ public sealed class ExamplesOperationFilter : IOperationFilter
     {
         [("Search", "200")] = SearchAnswer,
         [("SearchUrl", "200")] = SearchAnswer,
+        [("SearchBatch", "200")] = $$$"""
+            {"files": 2, "succeeded": 1, "items": [
+              {"position": 0, "fileName": "tabby.jpg", "status": 200, "answer": {{{SearchAnswer}}}, "problem": null,
+               "timings": {"decodeMs": 6.12, "inferenceMs": 181.4, "knnMs": 0.83}},
+              {"position": 1, "fileName": "notes.txt", "status": 400, "answer": null,
+               "problem": {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Not a supported image", "status": 400,
+                           "detail": "Not an image format ImageFinder can read (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF, SVG).", "reason": "UnsupportedFormat"},
+               "timings": null}]}
+            """,
+        [("SearchBatch", "400")] = """
+            {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Too many files", "status": 400,
+             "detail": "A batch holds at most 32 files (ImageFinder:MaxBatchFiles); this one has 40. Split it into several requests.",
+             "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
+            """,
+        [("SearchBatch", "413")] = """
+            {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.14", "title": "Upload too large", "status": 413,
+             "detail": "The batch is larger than the 67108864-byte limit for all its files together (ImageFinder:MaxBatchUploadBytes).",
+             "traceId": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
+            """,
         [("SimilarImages", "200")] = SearchAnswer,
         [("Search", "400")] = """
             {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Not a supported image", "status": 400,

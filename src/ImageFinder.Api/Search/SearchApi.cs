@@ -13,7 +13,10 @@ using Microsoft.Extensions.Options;
 
 namespace ImageFinder.Api.Search;
 
-/// <summary><c>POST /search</c> and <c>POST /search/url</c>: an image (uploaded or by URL) in, the nearest images of the collection out.</summary>
+/// <summary>
+/// <c>POST /search</c>, <c>POST /search/url</c> and <c>POST /search/batch</c>: an image (uploaded or by URL) or a batch of
+/// uploaded images in, the nearest images of the collection out. Every query image is searched by <see cref="SearchOneAsync"/>.
+/// </summary>
 public static class SearchApi
 {
     /// <summary>Largest JSON body of <c>POST /search/url</c>.</summary>
@@ -30,6 +33,7 @@ public static class SearchApi
         var group = routes.MapGroup("/search").WithTags("Search").RequireApiKeyForReads()
             .AddEndpointFilter<RequireEngine>()
             .AddEndpointFilter<ReadUpload>()
+            .AddEndpointFilter<ReadBatchUpload>()
             .AddEndpointFilter<ValidateKnnParameters>()
             .AddEndpointFilter<ValidateFilterParameters>();
 
@@ -63,6 +67,27 @@ public static class SearchApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithMetadata(new RequestSizeLimitAttribute(UrlRequestLimitBytes));
 
+        group.MapPost("/batch", SearchBatchAsync)
+            .WithName("SearchBatch")
+            .WithSummary("Find the images most similar to each of several uploaded images")
+            .WithDescription(
+                "Send up to MaxBatchFiles images (default 32) as multipart/form-data, each in a part named 'file'. The images are " +
+                "decoded, then embedded together (they share inference runs: MaxBatchSize images per run), and each is searched as " +
+                "POST /search would search it alone, with the same 'k', 'maxDistance' and filters (form fields or query parameters) for all. " +
+                "The answer has one item per file, in the order sent, each with its own status: 200 with the answer POST /search " +
+                "would give, or the ProblemDetails it would give (a file that is not an image, is truncated, has too many pixels, or " +
+                "is over MaxUploadBytes) while the other files are still searched. Each item's 'timings' gives the server's milliseconds " +
+                "for decode, inference (from the batch joining the queue to that image's vector) and knn; there is no Server-Timing " +
+                "header. Problems of the whole request answer 4xx without searching anything: not multipart (415), no 'file' part (415), " +
+                "more than MaxBatchFiles files (400), a bad 'k' or 'maxDistance' (400), a body over MaxBatchUploadBytes (413); " +
+                "503 when the inference queue has no room for the whole batch.")
+            .Accepts<SearchBatchUpload>("multipart/form-data")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .DisableAntiforgery();
+
         return routes;
     }
 
@@ -74,7 +99,7 @@ public static class SearchApi
         ReadyEngine engine,
         IOptions<ImageFinderOptions> options,
         CancellationToken cancellationToken) =>
-        SearchAsync(engine.Search, upload.Form.Bytes, knn.K ?? options.Value.DefaultK, knn.MaxDistance, filter.ToFilter(), response, cancellationToken);
+        SearchAsync(engine.Search, upload.Form.Bytes, knn, filter.ToFilter(), options.Value, response, cancellationToken);
 
     private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchUrlAsync(
         SearchUrlRequest body,
@@ -92,17 +117,63 @@ public static class SearchApi
             return refused ? Problems.UrlRefused(failure!) : Problems.UrlFailed(failure!);
         }
 
-        return await SearchAsync(search, bytes, body.K ?? options.Value.DefaultK, body.MaxDistance, body.ToFilter(), response, cancellationToken);
+        return await SearchAsync(search, bytes, body, body.ToFilter(), options.Value, response, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<BatchSearchResponse>, ProblemHttpResult>> SearchBatchAsync(
+        ReceivedBatch batch,
+        [AsParameters] KnnQuery knn,
+        [AsParameters] FilterQuery filter,
+        HttpResponse response,
+        ReadyEngine engine,
+        IOptions<ImageFinderOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var search = engine.Search;
+        var files = batch.Form.Files;
+        // Files over MaxUploadBytes were not read; the others are embedded together, in order.
+        var readable = files.Where(file => file.Bytes is not null).Select(file => (ReadOnlyMemory<byte>)file.Bytes!).ToList();
+        IReadOnlyList<EmbeddingOutcome> embedded;
+        try
+        {
+            embedded = await search.EmbedBatchAsync(readable, cancellationToken);
+        }
+        catch (InferenceBusyException e)
+        {
+            return Problems.Busy(response, e);
+        }
+
+        var items = new List<BatchSearchItem>(files.Count);
+        var next = 0;
+        for (var position = 0; position < files.Count; position++)
+        {
+            var file = files[position];
+            var outcome = file.Bytes is null ? null : embedded[next++];
+            if (outcome?.Embedding is not { } embedding)
+            {
+                var problem = outcome?.Failure is { } failure
+                    ? Problems.BadImage(failure, response.HttpContext)
+                    : Problems.TooLarge(options.Value.MaxUploadBytes);
+                items.Add(new BatchSearchItem(position, file.FileName, problem.StatusCode, null, problem.ProblemDetails, null));
+                continue;
+            }
+
+            var (answer, result) = await SearchOneAsync(search, embedding, knn, filter.ToFilter(), options.Value, cancellationToken);
+            items.Add(new BatchSearchItem(position, file.FileName, StatusCodes.Status200OK, answer, null, TimingsOf(result)));
+        }
+
+        return TypedResults.Ok(new BatchSearchResponse(files.Count, items.Count(item => item.Answer is not null), items));
     }
 
     private static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SearchAsync(
-        ImageSearch search, byte[] image, int k, float? maxDistance, ImageFilter filter, HttpResponse response, CancellationToken cancellationToken)
+        ImageSearch search, byte[] image, IKnnParameters knn, ImageFilter filter, ImageFinderOptions settings, HttpResponse response, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await search.SearchAsync(image, k, filter, cancellationToken);
+            var embedding = await search.Embedder.EmbedAsync(image, cancellationToken);
+            var (answer, result) = await SearchOneAsync(search, embedding, knn, filter, settings, cancellationToken);
             response.Headers[ServerTiming.HeaderName] = ServerTiming.Format(result.Decode, result.Inference, result.Knn);
-            return TypedResults.Ok(SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, result.Hits, maxDistance));
+            return TypedResults.Ok(answer);
         }
         catch (ImageDecodeException e)
         {
@@ -113,4 +184,18 @@ public static class SearchApi
             return Problems.Busy(response, e);
         }
     }
+
+    /// <summary>
+    /// The search of one embedded query image with the request's parameters (checked by <see cref="ValidateKnnParameters"/>),
+    /// and its answer: what every endpoint here runs per image, alone or in a batch.
+    /// </summary>
+    private static async Task<(SearchResponse Answer, ImageSearchResult Result)> SearchOneAsync(
+        ImageSearch search, ImageEmbedding query, IKnnParameters knn, ImageFilter filter, ImageFinderOptions settings, CancellationToken cancellationToken)
+    {
+        var result = await search.SearchAsync(query, knn.K ?? settings.DefaultK, filter, cancellationToken);
+        return (SearchResponse.From(search.Model.Name, search.Store.Collection.Metric, result.Hits, knn.MaxDistance), result);
+    }
+
+    private static SearchTimings TimingsOf(ImageSearchResult result) =>
+        new(Math.Round(result.Decode.TotalMilliseconds, 2), Math.Round(result.Inference.TotalMilliseconds, 2), Math.Round(result.Knn.TotalMilliseconds, 2));
 }

@@ -6,7 +6,7 @@ namespace ImageFinder.Api.Search;
 /// <summary>
 /// Endpoint filter for handlers with an <see cref="IFilterParameters"/> argument: at most <see cref="MaxLabels"/>
 /// labels, none empty or longer than <see cref="MaxLabelLength"/>; sizes of 0 or more; an added window that is not
-/// empty. With an upload (<see cref="ReceivedUpload"/>), the form fields of the same names fill in a
+/// empty. With an upload (<see cref="ReceivedUpload"/> or <see cref="ReceivedBatch"/>), the form fields of the same names fill in a
 /// <see cref="FilterQuery"/>'s missing values first. Endpoints without such an argument pass through.
 /// </summary>
 public sealed class ValidateFilterParameters : IEndpointFilter
@@ -22,8 +22,7 @@ public sealed class ValidateFilterParameters : IEndpointFilter
             return await next(context);
         }
 
-        if (parameters is FilterQuery query && context.Arguments.OfType<ReceivedUpload>().FirstOrDefault() is { } upload
-            && FillFromForm(query, upload.Form) is { } formProblem)
+        if (parameters is FilterQuery query && FormFields.Of(context) is { } fields && FillFromForm(query, fields) is { } formProblem)
         {
             return formProblem;
         }
@@ -31,7 +30,7 @@ public sealed class ValidateFilterParameters : IEndpointFilter
         return Check(parameters) ?? await next(context);
     }
 
-    private static object? FillFromForm(FilterQuery query, UploadForm form)
+    private static object? FillFromForm(FilterQuery query, FormFields form)
     {
         if (query.Label is not { Length: > 0 } && form.GetAll("label") is { Count: > 0 } labels)
         {

@@ -8,8 +8,8 @@ namespace ImageFinder.Api.Search;
 /// <summary>
 /// Endpoint filter for handlers with an <see cref="IKnnParameters"/> argument (query parameters, or the JSON body):
 /// <c>k</c> must be 1..MaxK (DefaultK when absent) and <c>maxDistance</c> a finite number of 0 or more, or the answer is
-/// 400. With an upload (<see cref="ReceivedUpload"/>), the form fields <c>k</c> and <c>maxDistance</c> fill in a
-/// <see cref="KnnQuery"/>'s missing values first. Endpoints without such an argument pass through.
+/// 400. With an upload (<see cref="ReceivedUpload"/> or <see cref="ReceivedBatch"/>), the form fields <c>k</c> and
+/// <c>maxDistance</c> fill in a <see cref="KnnQuery"/>'s missing values first. Endpoints without such an argument pass through.
 /// </summary>
 public sealed class ValidateKnnParameters(IOptions<ImageFinderOptions> options) : IEndpointFilter
 {
@@ -21,14 +21,14 @@ public sealed class ValidateKnnParameters(IOptions<ImageFinderOptions> options) 
         }
 
         var settings = options.Value;
-        if (parameters is KnnQuery query && context.Arguments.OfType<ReceivedUpload>().FirstOrDefault() is { } upload)
+        if (parameters is KnnQuery query && FormFields.Of(context) is { } fields)
         {
-            if (!upload.Form.TryGetInt("k", out var formK))
+            if (!fields.TryGetInt("k", out var formK))
             {
                 return Problems.BadParameter("k", $"'k' must be an integer from 1 to {settings.MaxK}.");
             }
 
-            if (!upload.Form.TryGetFloat("maxDistance", out var formMaxDistance))
+            if (!fields.TryGetFloat("maxDistance", out var formMaxDistance))
             {
                 return Problems.BadParameter("maxDistance", "'maxDistance' must be a number of 0 or more.");
             }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ImageFinder.Api.Errors;
 using ImageFinder.Api.Hosting;
 using ImageFinder.Configuration;
@@ -15,16 +14,17 @@ namespace ImageFinder.Api.Uploads;
 /// </summary>
 public sealed class UploadForm
 {
-    private readonly IFormCollection form;
-
     private UploadForm(IFormCollection form, byte[] bytes)
     {
-        this.form = form;
+        Fields = new FormFields(form);
         Bytes = bytes;
     }
 
     /// <summary>The image file's bytes.</summary>
     public byte[] Bytes { get; }
+
+    /// <summary>The form's other fields (<c>k</c>, <c>maxDistance</c>).</summary>
+    public FormFields Fields { get; }
 
     /// <summary>
     /// Reads the form, or the ProblemDetails that says why it cannot be used. When <paramref name="embedder"/>
@@ -92,63 +92,5 @@ public sealed class UploadForm
         }
 
         return (new UploadForm(form, bytes), null);
-    }
-
-    /// <summary>An integer form field, or null when absent; false when present but not an integer.</summary>
-    public bool TryGetInt(string name, out int? value)
-    {
-        value = null;
-        if (!form.TryGetValue(name, out var text) || string.IsNullOrWhiteSpace(text))
-        {
-            return true;
-        }
-
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
-        {
-            return false;
-        }
-
-        value = parsed;
-        return true;
-    }
-
-    /// <summary>Every value of a form field given once or more (empty values left out).</summary>
-    public IReadOnlyList<string> GetAll(string name) =>
-        form.TryGetValue(name, out var values) ? values.Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList() : [];
-
-    /// <summary>An ISO 8601 date-and-time form field, or null when absent; false when present but not one.</summary>
-    public bool TryGetInstant(string name, out DateTimeOffset? value)
-    {
-        value = null;
-        if (!form.TryGetValue(name, out var text) || string.IsNullOrWhiteSpace(text))
-        {
-            return true;
-        }
-
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            return false;
-        }
-
-        value = parsed;
-        return true;
-    }
-
-    /// <summary>A number form field, or null when absent; false when present but not a finite number.</summary>
-    public bool TryGetFloat(string name, out float? value)
-    {
-        value = null;
-        if (!form.TryGetValue(name, out var text) || string.IsNullOrWhiteSpace(text))
-        {
-            return true;
-        }
-
-        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) || !float.IsFinite(parsed))
-        {
-            return false;
-        }
-
-        value = parsed;
-        return true;
     }
 }

@@ -47,6 +47,17 @@ public sealed class ImageFinderOptions
     [Range(1, long.MaxValue, ErrorMessage = "ImageFinder:MaxUploadBytes must be 1 or more.")]
     public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;
 
+    /// <summary>Most files in one <c>POST /search/batch</c>; a batch must fit the inference queue (<see cref="InferenceQueueCapacity"/>).</summary>
+    [Range(1, 1024, ErrorMessage = "ImageFinder:MaxBatchFiles must be from 1 to 1024.")]
+    public int MaxBatchFiles { get; set; } = 32;
+
+    /// <summary>
+    /// Largest <c>POST /search/batch</c> body in bytes, all its files together (each one is also held to <see cref="MaxUploadBytes"/>).
+    /// The files are read into memory before they are decoded, so this bounds what one batch request holds.
+    /// </summary>
+    [Range(1, long.MaxValue, ErrorMessage = "ImageFinder:MaxBatchUploadBytes must be 1 or more.")]
+    public long MaxBatchUploadBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Largest accepted width × height, checked from the image header before decoding.</summary>
     [Range(1, long.MaxValue, ErrorMessage = "ImageFinder:MaxImagePixels must be 1 or more.")]
     public long MaxImagePixels { get; set; } = 100_000_000;

@@ -21,6 +21,20 @@ public sealed class ImageFinderOptionsValidator : IValidateOptions<ImageFinderOp
             failures.Add($"ImageFinder:DefaultK ({options.DefaultK}) must not exceed ImageFinder:MaxK ({options.MaxK}).");
         }
 
+        if (options.MaxBatchFiles > options.InferenceQueueCapacity)
+        {
+            failures.Add(
+                $"ImageFinder:MaxBatchFiles ({options.MaxBatchFiles}) must not exceed ImageFinder:InferenceQueueCapacity ({options.InferenceQueueCapacity}): " +
+                "a batch's images join the inference queue together.");
+        }
+
+        if (options.MaxBatchUploadBytes < options.MaxUploadBytes)
+        {
+            failures.Add(
+                $"ImageFinder:MaxBatchUploadBytes ({options.MaxBatchUploadBytes}) must be at least ImageFinder:MaxUploadBytes ({options.MaxUploadBytes}): " +
+                "a batch must be able to hold one file of the largest size.");
+        }
+
         if (!string.IsNullOrWhiteSpace(options.Database) && Directory.Exists(options.Database))
         {
             failures.Add($"ImageFinder:Database: '{Path.GetFullPath(options.Database)}' is a folder; give a file path.");

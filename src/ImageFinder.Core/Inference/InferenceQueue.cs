@@ -8,9 +8,10 @@ namespace ImageFinder.Inference;
 /// run (up to <c>maxBatchSize</c>). With one session (the default) runs are serialised and each uses all the
 /// intra-op threads it was given; with several, each session's thread takes the next batch when its run ends, so
 /// runs overlap on the cores they were sized for. Requests that arrive while a run is in progress form the next
-/// batch, so batching costs a lone request no added wait. The queue is bounded; <see cref="TryEnqueue"/> refuses
-/// when it is full, so callers can shed load instead of piling up. Each run's size and time, and the requests waiting,
-/// are measured by <see cref="InferenceMetrics"/>.
+/// batch, so batching costs a lone request no added wait. <see cref="TryEnqueueAll"/> queues several tensors at
+/// once, so that they share runs instead of the first one running alone. The queue is bounded; <see cref="TryEnqueue"/>
+/// refuses when it is full, so callers can shed load instead of piling up. Each run's size and time, and the requests
+/// waiting, are measured by <see cref="InferenceMetrics"/>.
 /// </summary>
 public sealed class InferenceQueue : IDisposable
 {
@@ -23,6 +24,10 @@ public sealed class InferenceQueue : IDisposable
     private readonly Channel<Request> requests;
     private readonly Thread[] workers;
     private readonly int capacity;
+
+    // Writers write and the inference threads take their batches under this lock (never held across a wait), so a
+    // group queued by TryEnqueueAll is seen whole or not at all, and its room check cannot race another writer.
+    private readonly Lock taking = new();
     private long runs;
     private long images;
 
@@ -77,7 +82,14 @@ public sealed class InferenceQueue : IDisposable
     public async Task<float[]> EnqueueAsync(float[] tensor, CancellationToken cancellationToken = default)
     {
         var request = Create(tensor, cancellationToken);
-        await requests.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        while (!TryWrite([request]))
+        {
+            if (!await requests.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new ChannelClosedException();
+            }
+        }
+
         return await request.Completion.Task.ConfigureAwait(false);
     }
 
@@ -86,16 +98,50 @@ public sealed class InferenceQueue : IDisposable
     {
         var request = Create(tensor, cancellationToken);
         embedding = request.Completion.Task;
-        return requests.Writer.TryWrite(request);
+        return TryWrite([request]);
+    }
+
+    /// <summary>
+    /// Queues all of <paramref name="tensors"/> at once if there is room for all of them now (false, and nothing queued,
+    /// otherwise). An inference thread sees them together: on an idle queue they fill ⌈count / maxBatchSize⌉ runs,
+    /// where tensors queued one by one as they are ready could each run alone. <paramref name="embeddings"/> are in
+    /// the order of <paramref name="tensors"/>.
+    /// </summary>
+    public bool TryEnqueueAll(IReadOnlyList<float[]> tensors, CancellationToken cancellationToken, out Task<float[]>[] embeddings)
+    {
+        var group = tensors.Select(tensor => Create(tensor, cancellationToken)).ToArray();
+        embeddings = [.. group.Select(request => request.Completion.Task)];
+        return TryWrite(group);
     }
 
     public void Dispose()
     {
         InferenceMetrics.Forget(this);
-        requests.Writer.TryComplete();
+        lock (taking)
+        {
+            requests.Writer.TryComplete();
+        }
+
         foreach (var worker in workers)
         {
             worker.Join();
+        }
+    }
+
+    /// <summary>Writes the whole group, or none of it when there is not room for all.</summary>
+    private bool TryWrite(Request[] group)
+    {
+        lock (taking)
+        {
+            // Every write is made under this lock and the inference threads only take away, so the room seen here stays.
+            if (capacity - requests.Reader.Count < group.Length)
+            {
+                return false;
+            }
+
+            // With room, a write fails only when the queue is closed, and Dispose closes it under this lock too: before
+            // the group's first write or after its last.
+            return group.All(requests.Writer.TryWrite);
         }
     }
 
@@ -119,15 +165,18 @@ public sealed class InferenceQueue : IDisposable
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             batch.Clear();
-            while (batch.Count < maxBatchSize && reader.TryRead(out var request))
+            lock (taking)
             {
-                if (request.Cancellation.IsCancellationRequested)
+                while (batch.Count < maxBatchSize && reader.TryRead(out var request))
                 {
-                    request.Completion.TrySetCanceled(request.Cancellation);
-                    continue;
-                }
+                    if (request.Cancellation.IsCancellationRequested)
+                    {
+                        request.Completion.TrySetCanceled(request.Cancellation);
+                        continue;
+                    }
 
-                batch.Add(request);
+                    batch.Add(request);
+                }
             }
 
             if (batch.Count > 0)

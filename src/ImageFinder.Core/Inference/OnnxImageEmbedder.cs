@@ -136,6 +136,73 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         }
     }
 
+    /// <summary>
+    /// Embeds several images as one group: each is decoded and preprocessed (up to DecodeConcurrency at once, on pool
+    /// threads), then the usable ones join the inference queue together (<see cref="InferenceQueue.TryEnqueueAll"/>), so
+    /// they share runs: on an idle queue, ⌈usable / MaxBatchSize⌉ of them. An image that is not usable gets its
+    /// <see cref="ImageDecodeException"/> in its place and the others go on. The outcomes are in the order of
+    /// <paramref name="images"/>; each one's Inference time runs from the group joining the queue to its vector.
+    /// </summary>
+    /// <exception cref="InferenceBusyException">
+    /// The group would not fit now: with the requests already admitted it would pass the admission limit, or the queue
+    /// has no room for all of it. Checked before decoding, and again before queueing; nothing is inferred then.
+    /// </exception>
+    public async Task<IReadOnlyList<EmbeddingOutcome>> EmbedBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var count = images.Count;
+        if (count == 0)
+        {
+            return [];
+        }
+
+        if (Interlocked.Add(ref admitted, count) > admissionLimit || queue.Capacity - queue.Pending < count)
+        {
+            Interlocked.Add(ref admitted, -count);
+            throw new InferenceBusyException(queue.Capacity);
+        }
+
+        var tensors = new float[]?[count];
+        try
+        {
+            var decoded = await Task.WhenAll(images.Select((image, i) => Task.Run(() => DecodeForBatchAsync(image, tensors, i, cancellationToken), cancellationToken)))
+                .ConfigureAwait(false);
+            var usable = Enumerable.Range(0, count).Where(i => decoded[i].Failure is null).ToArray();
+            var inferenceStarted = Stopwatch.GetTimestamp();
+            if (!queue.TryEnqueueAll([.. usable.Select(i => tensors[i]!)], cancellationToken, out var embeddings))
+            {
+                throw new InferenceBusyException(queue.Capacity);
+            }
+
+            // Every task ends (with its vector, or cancelled) only once the inference thread is done with its tensor, so
+            // all of them are awaited before the tensors go back to the pool; each one's end is its inference time.
+            var finished = embeddings.Select(embedding => embedding.ContinueWith(
+                _ => Stopwatch.GetTimestamp(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)).ToArray();
+            await Task.WhenAll(finished).ConfigureAwait(false);
+            var outcomes = decoded.Select(image => image.Failure is { } failure ? EmbeddingOutcome.Failed(failure) : null).ToArray();
+            for (var j = 0; j < usable.Length; j++)
+            {
+                var image = decoded[usable[j]];
+                var vector = await embeddings[j].ConfigureAwait(false);
+                outcomes[usable[j]] = EmbeddingOutcome.Embedded(
+                    new ImageEmbedding(vector, image.Size, image.Decode, Stopwatch.GetElapsedTime(inferenceStarted, finished[j].Result)));
+            }
+
+            return outcomes!;
+        }
+        finally
+        {
+            Interlocked.Add(ref admitted, -count);
+            foreach (var tensor in tensors)
+            {
+                if (tensor is not null)
+                {
+                    ArrayPool<float>.Shared.Return(tensor);
+                }
+            }
+        }
+    }
+
     /// <inheritdoc/>
     public async Task<T> DecodeAsync<T>(Func<T> decode, CancellationToken cancellationToken = default)
     {
@@ -162,6 +229,32 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         finally
         {
             Interlocked.Decrement(ref admitted);
+        }
+    }
+
+    /// <summary>
+    /// One image of <see cref="EmbedBatchAsync"/>, under a decode slot: its tensor goes into <paramref name="tensors"/>
+    /// (returned to the pool by the caller), and its size and decode time, or its failure, come back.
+    /// </summary>
+    private async Task<DecodedImage> DecodeForBatchAsync(ReadOnlyMemory<byte> image, float[]?[] tensors, int index, CancellationToken cancellationToken)
+    {
+        await decodeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var decodeStarted = Stopwatch.GetTimestamp();
+        try
+        {
+            InterlockedMax(ref peakDecoding, Interlocked.Increment(ref decoding));
+            var tensor = tensors[index] = RentTensor();
+            var size = Preprocessor.Prepare(image, tensor.AsSpan(0, Preprocessor.Spec.TensorLength));
+            return new DecodedImage(size, Stopwatch.GetElapsedTime(decodeStarted), null);
+        }
+        catch (ImageDecodeException e)
+        {
+            return new DecodedImage(default, Stopwatch.GetElapsedTime(decodeStarted), e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref decoding);
+            decodeSlots.Release();
         }
     }
 
@@ -197,4 +290,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
             current = seen;
         }
     }
+
+    /// <summary>An image of a batch after decoding: its size and decode time, or why it is not usable.</summary>
+    private readonly record struct DecodedImage(ImageSize Size, TimeSpan Decode, ImageDecodeException? Failure);
 }

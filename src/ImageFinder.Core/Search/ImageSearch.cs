@@ -91,10 +91,30 @@ public sealed class ImageSearch : IDisposable
     public async Task<ImageSearchResult> SearchAsync(ReadOnlyMemory<byte> image, int k, ImageFilter filter, CancellationToken cancellationToken = default)
     {
         var embedding = await embedder.EmbedAsync(image, cancellationToken).ConfigureAwait(false);
-        var knnStarted = Stopwatch.GetTimestamp();
-        var hits = await Knn.SearchAsync(embedding.Vector, k, filter, cancellationToken).ConfigureAwait(false);
-        return new ImageSearchResult(hits, embedding.Decode, embedding.Inference, Stopwatch.GetElapsedTime(knnStarted));
+        return await SearchAsync(embedding, k, filter, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The search of one embedded query (from <see cref="IImageEmbedder.EmbedAsync"/> or <see cref="EmbedBatchAsync"/>):
+    /// the <paramref name="k"/> stored images nearest to it among those <paramref name="filter"/> matches, nearest first, with
+    /// its decode and inference times and the KNN's.
+    /// Every query image, alone or in a batch, is searched here.
+    /// </summary>
+    public async Task<ImageSearchResult> SearchAsync(ImageEmbedding query, int k, ImageFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var knnStarted = Stopwatch.GetTimestamp();
+        var hits = await Knn.SearchAsync(query.Vector, k, filter, cancellationToken).ConfigureAwait(false);
+        return new ImageSearchResult(hits, query.Decode, query.Inference, Stopwatch.GetElapsedTime(knnStarted));
+    }
+
+    /// <summary>
+    /// Embeds several query images together, so that they share inference runs (see <see cref="OnnxImageEmbedder.EmbedBatchAsync"/>);
+    /// each usable one is then searched with <see cref="SearchAsync(ImageEmbedding, int, ImageFilter, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="InferenceBusyException">The whole group does not fit the inference queue now.</exception>
+    public Task<IReadOnlyList<EmbeddingOutcome>> EmbedBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken = default) =>
+        embedder.EmbedBatchAsync(images, cancellationToken);
 
     /// <summary>
     /// "More like this": the <paramref name="k"/> stored images nearest to stored image <paramref name="id"/>,

@@ -62,6 +62,27 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public void MaxBatchFiles_above_the_inference_queue_is_rejected_naming_both_settings()
+    {
+        var result = new ImageFinderOptionsValidator().Validate(null, new ImageFinderOptions { ModelPath = TestModel.Path, MaxBatchFiles = 33, InferenceQueueCapacity = 32 });
+
+        Assert.True(result.Failed);
+        Assert.Contains("ImageFinder:MaxBatchFiles", result.FailureMessage);
+        Assert.Contains("ImageFinder:InferenceQueueCapacity", result.FailureMessage);
+        Assert.True(new ImageFinderOptionsValidator().Validate(null, new ImageFinderOptions { ModelPath = TestModel.Path, MaxBatchFiles = 32, InferenceQueueCapacity = 32 }).Succeeded);
+    }
+
+    [Fact]
+    public void MaxBatchUploadBytes_below_MaxUploadBytes_is_rejected_naming_both_settings()
+    {
+        var result = new ImageFinderOptionsValidator().Validate(null, new ImageFinderOptions { ModelPath = TestModel.Path, MaxUploadBytes = 2048, MaxBatchUploadBytes = 1024 });
+
+        Assert.True(result.Failed);
+        Assert.Contains("ImageFinder:MaxBatchUploadBytes", result.FailureMessage);
+        Assert.Contains("ImageFinder:MaxUploadBytes", result.FailureMessage);
+    }
+
+    [Fact]
     public void A_database_path_that_is_a_folder_is_rejected()
     {
         var result = new ImageFinderOptionsValidator().Validate(null, new ImageFinderOptions { ModelPath = TestModel.Path, Database = temp.Path });

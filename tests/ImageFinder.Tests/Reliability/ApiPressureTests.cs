@@ -58,6 +58,7 @@ public sealed class ApiPressureTests(ITestOutputHelper log) : IDisposable
         {
             ["ImageFinder:InferenceQueueCapacity"] = "1",
             ["ImageFinder:MaxBatchSize"] = "1",
+            ["ImageFinder:MaxBatchFiles"] = "1",
         });
         using var client = await factory.CreateReadyClientAsync();
         var image = TestImages.Pattern(4, 64, 64, EncodedFormat.Png);
