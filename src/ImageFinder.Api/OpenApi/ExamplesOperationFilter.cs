@@ -32,12 +32,11 @@ public sealed class ExamplesOperationFilter : IOperationFilter
         [("SearchUrl", "200")] = SearchAnswer,
         [("SearchBatch", "200")] = $$$"""
             {"files": 2, "succeeded": 1, "items": [
-              {"position": 0, "fileName": "tabby.jpg", "status": 200, "answer": {{{SearchAnswer}}}, "problem": null,
+              {"position": 0, "fileName": "tabby.jpg", "status": 200, "answer": {{{SearchAnswer}}},
                "timings": {"decodeMs": 6.12, "inferenceMs": 181.4, "knnMs": 0.83}},
-              {"position": 1, "fileName": "notes.txt", "status": 400, "answer": null,
+              {"position": 1, "fileName": "notes.txt", "status": 400,
                "problem": {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Not a supported image", "status": 400,
-                           "detail": "Not an image format ImageFinder can read (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF, SVG).", "reason": "UnsupportedFormat"},
-               "timings": null}]}
+                           "detail": "Not an image format ImageFinder can read (JPEG, PNG, WebP, GIF, TIFF, HEIF/AVIF, SVG).", "reason": "UnsupportedFormat"}}]}
             """,
         [("SearchBatch", "400")] = """
             {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "Too many files", "status": 400,

@@ -12,6 +12,7 @@ public sealed class TagDescriptionsDocumentFilter : IDocumentFilter
         ["Images"] = "The collection's images: list, metadata, the file or a thumbnail, more like this; add and delete with the API key.",
         ["Stats"] = "The collection's size, model, metric, store and search mode.",
         ["Labels"] = "The collection's labels (the folders its images are in) with their counts: what the search filters' 'label' picks from.",
+        ["Metrics"] = "Measurements for operators in the Prometheus text format (HTTP, inference, decode, KNN, collection size, ingest).",
         ["Duplicates"] = "Groups of near-identical images in the collection.",
         ["Map"] = "The collection's embeddings laid out in 2D or 3D (PCA or t-SNE).",
         ["Health"] = "Whether the model is loaded and the store answers (for load balancers and orchestrators).",

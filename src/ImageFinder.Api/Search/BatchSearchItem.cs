@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ImageFinder.Api.Search;
@@ -9,4 +10,11 @@ namespace ImageFinder.Api.Search;
 /// <param name="Answer">The search's answer, as <c>POST /search</c> gives it; null when the file is not a usable image.</param>
 /// <param name="Problem">Why the file could not be searched (the ProblemDetails <c>POST /search</c> would answer); null on success.</param>
 /// <param name="Timings">Where the server spent this file's time; null when it was not searched.</param>
-public sealed record BatchSearchItem(int Position, string? FileName, int Status, SearchResponse? Answer, ProblemDetails? Problem, SearchTimings? Timings);
+/// <remarks>An item holds either <paramref name="Answer"/> and <paramref name="Timings"/> or <paramref name="Problem"/>: the other fields are left out of the JSON, not written as null.</remarks>
+public sealed record BatchSearchItem(
+    int Position,
+    string? FileName,
+    int Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SearchResponse? Answer,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ProblemDetails? Problem,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SearchTimings? Timings);

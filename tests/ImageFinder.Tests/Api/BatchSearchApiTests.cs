@@ -90,8 +90,8 @@ public abstract class BatchSearchApiTests(CollectionFixture collection)
         var items = body.GetProperty("items");
         var item = items[2];
         Assert.Equal((int)alone.StatusCode, item.GetProperty("status").GetInt32());
-        Assert.Equal(JsonValueKind.Null, item.GetProperty("answer").ValueKind);
-        Assert.Equal(JsonValueKind.Null, item.GetProperty("timings").ValueKind);
+        Assert.False(item.TryGetProperty("answer", out _));
+        Assert.False(item.TryGetProperty("timings", out _));
         var problem = item.GetProperty("problem");
         Assert.Equal(title, problem.GetProperty("title").GetString());
         Assert.Equal(title, expected.GetProperty("title").GetString());

@@ -54,12 +54,15 @@ public sealed class FilteredSearchTests : IDisposable
         using var store = await CollectionAsync(metric);
         using var knn = await SearchAsync(store, mode);
         var random = new Random(11);
+        // Queries like the collection's images (a stored vector, perturbed), as real queries are: the inverted file's
+        // probes then find the true neighbours, filtered or not.
+        var stored = Vectors();
 
         foreach (var filter in Filters())
         {
             for (var q = 0; q < 5; q++)
             {
-                var query = RandomVector(random);
+                var query = SyntheticVectors.Perturbed(stored[random.Next(stored.Length)], random, 0.3f);
                 var expected = await FilteredScan.SearchAsync(store, query, 10, filter);
                 var found = await knn.SearchAsync(query, 10, filter);
 
@@ -187,7 +190,7 @@ public sealed class FilteredSearchTests : IDisposable
         new ImageFilter { AddedAfter = Start.AddMinutes(900) },
         new ImageFilter { AddedBefore = Start.AddMinutes(40) },
         new ImageFilter { Labels = ["common5"], AddedAfter = Start.AddMinutes(200), AddedBefore = Start.AddMinutes(700), MinWidth = 150 },
-        new ImageFilter { AddedAfter = Start.AddMinutes(100), AddedBefore = Start.AddMinutes(600) },
+        new ImageFilter { AddedAfter = Start.AddMinutes(100), AddedBefore = Start.AddMinutes(300) },
     ];
 
     /// <summary>
@@ -197,7 +200,7 @@ public sealed class FilteredSearchTests : IDisposable
     private async Task<VectorStore> CollectionAsync(string metric, string? path = null)
     {
         var store = VectorStore.Open(path ?? temp.Combine($"{metric}.db"), new CollectionInfo("m", Dimension, metric));
-        var vectors = SyntheticVectors.Clustered(Count, Dimension, clusters: 20, seed: 7);
+        var vectors = Vectors();
         var records = vectors.Select((vector, i) =>
         {
             var label = Rare.Contains(i) ? "rare" : $"common{i % 10}";
@@ -209,6 +212,8 @@ public sealed class FilteredSearchTests : IDisposable
         await store.WriteBatchAsync(records);
         return store;
     }
+
+    private static float[][] Vectors() => SyntheticVectors.Clustered(Count, Dimension, clusters: 20, seed: 7);
 
     private static async Task<KnnSearch> SearchAsync(VectorStore store, string mode)
     {
