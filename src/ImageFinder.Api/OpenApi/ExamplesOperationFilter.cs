@@ -112,6 +112,20 @@ public sealed class ExamplesOperationFilter : IOperationFilter
             """,
     };
 
+    /// <summary>Examples of the plain-text answers (the Prometheus scrape, the liveness probe), keyed like <see cref="Examples"/>.</summary>
+    private static readonly Dictionary<(string Endpoint, string Status), string> TextExamples = new()
+    {
+        [("Metrics", "200")] = """
+            # TYPE imagefinder_inference_batch_size histogram
+            imagefinder_inference_batch_size_bucket{otel_scope_name="ImageFinder",le="1"} 9
+            imagefinder_inference_batch_size_count{otel_scope_name="ImageFinder"} 9
+            # TYPE http_server_request_duration_seconds histogram
+            http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="200",http_route="/search/"} 9
+            """,
+        [("Liveness", "200")] = "Healthy",
+        [("Liveness", "503")] = "Unhealthy",
+    };
+
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
         var endpoint = context.ApiDescription.ActionDescriptor.EndpointMetadata
@@ -130,11 +144,16 @@ public sealed class ExamplesOperationFilter : IOperationFilter
             }
 
             var json = Examples.GetValueOrDefault((endpoint, status)) ?? ProblemExample(status);
+            var text = TextExamples.GetValueOrDefault((endpoint, status));
             foreach (var (mediaType, media) in response.Content)
             {
                 if (json is not null && mediaType.Contains("json", StringComparison.Ordinal))
                 {
                     media.Example = JsonNode.Parse(json);
+                }
+                else if (text is not null && mediaType == "text/plain")
+                {
+                    media.Example = JsonValue.Create(text);
                 }
             }
         }

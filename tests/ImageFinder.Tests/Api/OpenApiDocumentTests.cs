@@ -146,6 +146,16 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_plain_text_answers_of_metrics_and_liveness_have_examples()
+    {
+        var metrics = Paths.GetProperty("/metrics").GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("text/plain");
+        var live = Paths.GetProperty("/health/live").GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("text/plain");
+
+        Assert.Contains("imagefinder_inference_batch_size_count", metrics.GetProperty("example").GetString());
+        Assert.Equal("Healthy", live.GetProperty("example").GetString());
+    }
+
+    [Fact]
     public void Upload_values_are_documented_once_and_the_required_file_part_is_not_nullable()
     {
         var search = Paths.GetProperty("/search").GetProperty("post");
